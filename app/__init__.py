@@ -1,0 +1,87 @@
+"""身后一件事一次办 — the mobile-facing backend. ``create_app`` builds the Flask app."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. ``config`` overrides what :func:`app.config.load_config` reads from the
+    environment (tests use it). Nothing connects to the database or Redis here."""
+    from app.config import INSTANCE_DIR, load_config
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from app import tasks
+    from app.errors import register_error_handlers
+    from app.extensions import api, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    tasks.init_app(app)
+    _register_models()
+    _register_blueprints(app, api)
+    register_error_handlers(app)
+    _register_docs(app)
+    _register_cli(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from app.db_setup import configure_sqlite
+
+        configure_sqlite(app)
+    return app
+
+
+def _register_models() -> None:
+    import app.cases.models  # noqa: F401
+    import app.departments.models  # noqa: F401
+    import app.identity.models  # noqa: F401
+    import app.matters.models  # noqa: F401
+    import app.notify.models  # noqa: F401
+    import app.sandbox.models  # noqa: F401
+
+
+def _register_blueprints(app: Flask, api) -> None:
+    from app.cases.views import blp as cases
+    from app.catalogue.views import blp as catalogue
+    from app.departments.views import blp as departments
+    from app.identity.views import blp as auth
+    from app.notify.views import blp as messages
+    from app.qr.views import blp as scan
+
+    for blp in (auth, catalogue, cases, scan, messages, departments):
+        api.register_blueprint(blp)
+    if app.config["SANDBOX"]:
+        from app.sandbox.views import blp as sandbox
+
+        api.register_blueprint(sandbox)
+
+
+def _register_docs(app: Flask) -> None:
+    """Swagger UI at /docs from assets shipped in the ``flask-swagger-ui`` package (offline)."""
+    from flask_swagger_ui import get_swaggerui_blueprint
+
+    app.register_blueprint(
+        get_swaggerui_blueprint("/docs", "/openapi.json", config={"app_name": app.config["API_TITLE"]}),
+        url_prefix="/docs",
+    )
+
+
+def _register_cli(app: Flask) -> None:
+    from app.calendar.cli import calendar_cli
+    from app.cli import seed_sandbox_command
+
+    app.cli.add_command(calendar_cli)
+    app.cli.add_command(seed_sandbox_command)

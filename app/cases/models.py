@@ -1,0 +1,105 @@
+"""The case (one application after one death), its members, materials, timeline and QR tokens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import UTCDateTime, now
+from app.extensions import db
+from app.identity.models import new_id
+
+JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
+
+CASE_STATUSES = ("draft", "submitted", "accepted", "in_progress", "completed", "withdrawn")
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    # One open case per deceased: a second would pay or cancel twice.
+    __table_args__ = (
+        sa.Index(
+            "uq_cases_open_deceased",
+            "deceased_id_number",
+            unique=True,
+            postgresql_where=sa.text("status <> 'withdrawn'"),
+            sqlite_where=sa.text("status <> 'withdrawn'"),
+        ),
+    )
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    reference: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), index=True)
+    channel: Mapped[str] = mapped_column(sa.String(16))  # window | app
+    window_id: Mapped[str | None] = mapped_column(sa.ForeignKey("windows.id"))
+    created_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    applicant_user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("family_users.id"), index=True)
+    applicant_id_number: Mapped[str] = mapped_column(sa.String(18))
+    deceased_name: Mapped[str] = mapped_column(sa.String(50))
+    deceased_id_number: Mapped[str] = mapped_column(sa.String(18))
+    died_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    form: Mapped[dict] = mapped_column(JSONType)
+    version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    matters = relationship("Matter", back_populates="case", order_by="Matter.position")
+
+
+class CaseMember(db.Model):
+    """A family member bound to a case: the applicant, or a relative the applicant let join."""
+
+    __tablename__ = "case_members"
+    __table_args__ = (sa.UniqueConstraint("case_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("family_users.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))  # applicant | member
+    status: Mapped[str] = mapped_column(sa.String(16))  # active | pending | removed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class CaseMaterial(db.Model):
+    """A material of 湘民发〔2022〕57号 二(二) received for the case (scan, or original handed in)."""
+
+    __tablename__ = "case_materials"
+    __table_args__ = (sa.UniqueConstraint("case_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(48))
+    recorded_by: Mapped[str] = mapped_column(sa.String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Event(db.Model):
+    """One entry of the case timeline (SPEC §5): what happened, when, by whom."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    matter_id: Mapped[str | None] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(48))
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    summary: Mapped[str] = mapped_column(sa.String(300))
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class QrToken(db.Model):
+    """A scan token (码上办), kept only as its SHA-256; ``kind`` is ``case`` or ``window``."""
+
+    __tablename__ = "qr_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # Random per token; with the server's QR secret it re-derives the token for rendering,
+    # so the database alone never yields a usable token.
+    nonce: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    case_id: Mapped[str | None] = mapped_column(sa.ForeignKey("cases.id"), index=True)
+    window_id: Mapped[str | None] = mapped_column(sa.ForeignKey("windows.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,230 @@
+"""Cases: create from the form (window or phone), accept, record materials, read with access checks.
+
+Lifecycle (SPEC §5): draft → submitted → accepted (受理) → in_progress (联办中) → completed (办结),
+or withdrawn. A clerk's case is accepted at once; a family's case is submitted and accepted by a
+background job once the checks pass, then proceeds exactly like a clerk's.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from app import clock
+from app.cases.models import Case, CaseMaterial, CaseMember, Event
+from app.cases.timeline import record_event
+from app.catalogue.service import evaluate, get_matter, load_catalogue
+from app.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.extensions import db
+from app.identity.models import FamilyUser, StaffUser
+from app.identity.tokens import Principal
+from app.matters.models import Matter
+from app.matters.service import release_ready_matters
+from app.qr import service as qr
+from app.tasks import enqueue_after_commit
+
+ACCEPT_JOB = "jobs.cases.accept_case"
+#: Materials a clerk or the family can record (prerequisite codes of the catalogue).
+MATERIAL_KINDS = ("death_certificate", "deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in")
+STAFF_ALL_CASES = frozenset({"admin", "supervisor"})
+
+
+def _new_reference() -> str:
+    """A human case number: SH + Asia/Shanghai date + 6 random digits."""
+    return "SH" + clock.shanghai(clock.now()).strftime("%Y%m%d") + f"{secrets.randbelow(10**6):06d}"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def create_case(*, form: dict, principal: Principal, materials_received: list[str] | None = None) -> Case:
+    """Create a case from a loaded application form (``schemas.form``).
+
+    Clerk (staff role ``clerk``): accepted at once, QR issued, matters released.
+    Family: the applicant must be the logged-in person (ID number match); the case is
+    ``submitted`` and a job accepts it. Raises :class:`RuleViolation` when a requested matter
+    cannot apply (reasons per matter, SPEC §3 / 附件2 注1–3), :class:`Conflict` when the deceased
+    already has an open case, :class:`Forbidden` for other callers.
+    """
+    eligibility = evaluate(form)
+    if eligibility.blocked:
+        raise RuleViolation(
+            "所申请的部分事项不符合办理条件",
+            errors={"requested_matters": [f"{get_matter(c)['name']}：{r}" for c, r in eligibility.blocked.items()]},
+            code="matter_not_applicable",
+        )
+    if not eligibility.will_create:
+        raise RuleViolation("请至少选择一项要办理的事项", errors={"requested_matters": ["请至少选择一项要办理的事项"]})
+    deceased_id = form["deceased"]["id_number"]
+    existing = _open_case_for(deceased_id)
+    if existing is not None:
+        raise Conflict(f"逝者已有办理中的申请（编号 {existing.reference}），请勿重复提交", code="duplicate_case")
+
+    staff = family = None
+    if principal.kind == "staff":
+        if principal.role != "clerk":
+            raise Forbidden("只有受理窗口工作人员可以代为填报")
+        staff = db.session.get(StaffUser, int(principal.subject))
+    else:
+        family = db.session.get(FamilyUser, principal.subject)
+        if family is None or family.id_number != form["applicant"]["id_number"]:
+            raise RuleViolation(
+                "申请人须为登录本人",
+                errors={"applicant.id_number": ["申请人身份证号码与登录人不一致，请由申请人本人登录后提交"]},
+                code="applicant_mismatch",
+            )
+    now = clock.now()
+    case = Case(
+        reference=_new_reference(),
+        status="submitted",
+        channel="window" if staff else "app",
+        window_id=staff.window_id if staff else None,
+        created_by_staff_id=staff.id if staff else None,
+        applicant_user_id=family.id if family else None,
+        applicant_id_number=form["applicant"]["id_number"],
+        deceased_name=form["deceased"]["name"],
+        deceased_id_number=deceased_id,
+        died_at=form["deceased"]["died_at"],
+        form=_jsonable(form),
+        submitted_at=now,
+    )
+    db.session.add(case)
+    db.session.flush()
+    catalogue = {entry["code"]: entry for entry in load_catalogue()["matters"]}
+    for position, item in enumerate(eligibility.will_create):
+        entry = catalogue[item.code]
+        db.session.add(
+            Matter(
+                case_id=case.id,
+                code=item.code,
+                position=position,
+                department=entry["department"],
+                automatic=entry["mode"] == "automatic",
+                status="waiting",
+                requires=list(entry.get("waits_for", [])),
+                waiting_for=list(entry.get("waits_for", [])),
+                deadline_spec=dict(entry.get("deadline", {})),
+                offline=bool(entry.get("offline")),
+            )
+        )
+    actor = f"staff:{staff.id}" if staff else f"family:{family.id}"
+    for kind in materials_received or []:
+        _add_material(case, kind, actor)
+    if family:
+        db.session.add(CaseMember(case_id=case.id, user_id=family.id, role="applicant", status="active"))
+        db.session.flush()
+        record_event(case, kind="case_submitted", summary="您的申请已提交，正在审核。", actor=actor)
+        enqueue_after_commit(ACCEPT_JOB, case.id)
+    else:
+        record_event(case, kind="case_submitted", summary="窗口已收到申请。", actor=actor, notify=False)
+        _accept(case, actor=actor)
+    db.session.commit()
+    return case
+
+
+def _open_case_for(deceased_id_number: str) -> Case | None:
+    # Same deceased, still open: a second case would pay or cancel twice.
+    query = db.select(Case).filter(Case.deceased_id_number == deceased_id_number, Case.status != "withdrawn")
+    return db.session.execute(query.limit(1)).scalars().first()
+
+
+def _accept(case: Case, *, actor: str) -> None:
+    db.session.refresh(case, ["matters"])
+    case.status, case.accepted_at = "accepted", clock.now()
+    qr.issue_case_token(case)
+    record_event(case, kind="case_accepted",
+                 summary=f"申请已受理（编号 {case.reference}），相关部门将联合办理。", actor=actor)
+    release_ready_matters(case, actor=actor)
+
+
+def accept_case(*, case_id: str) -> Case:
+    """Accept a submitted case (job). Idempotent: an already accepted case is left alone."""
+    case = db.session.get(Case, case_id, with_for_update=True)
+    if case is None:
+        raise NotFound()
+    if case.status == "submitted":
+        _accept(case, actor="system")
+        db.session.commit()
+    return case
+
+
+def _add_material(case: Case, kind: str, actor: str) -> bool:
+    if kind not in MATERIAL_KINDS:
+        raise RuleViolation("不认识的材料类型", errors={"kind": [f"取值应为 {', '.join(MATERIAL_KINDS)} 之一"]})
+    exists = db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id, kind=kind)).scalar_one_or_none()
+    if exists:
+        return False
+    db.session.add(CaseMaterial(case_id=case.id, kind=kind, recorded_by=actor))
+    db.session.flush()
+    return True
+
+
+def record_material(*, case_id: str, kind: str, principal: Principal) -> Case:
+    """A clerk records a material received (e.g. originals handed in, 附件2 注4); waiting
+    matters that now lack nothing are released. Raises :class:`Forbidden` outside the clerk's window."""
+    case = get_case(case_id=case_id, principal=principal)
+    if principal.kind != "staff" or principal.role != "clerk":
+        raise Forbidden("只有受理窗口工作人员可以登记材料")
+    if _add_material(case, kind, f"staff:{principal.subject}"):
+        record_event(case, kind="material_recorded", summary=f"窗口已登记材料：{_material_name(kind)}",
+                     actor=f"staff:{principal.subject}")
+        release_ready_matters(case)
+    db.session.commit()
+    return case
+
+
+def _material_name(kind: str) -> str:
+    data = load_catalogue()
+    return data["prerequisites"].get(kind, kind)
+
+
+def materials_of(case: Case) -> list[CaseMaterial]:
+    return list(db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id)).scalars())
+
+
+def can_read(case: Case, principal: Principal) -> bool:
+    """SPEC §9: family only if bound (active); staff only within their window/department/county."""
+    if principal.kind == "family":
+        member = db.session.execute(
+            db.select(CaseMember).filter_by(case_id=case.id, user_id=principal.subject, status="active")
+        ).scalar_one_or_none()
+        return member is not None
+    if principal.role in STAFF_ALL_CASES:
+        return True
+    if principal.role == "clerk":
+        return case.window_id is not None and case.window_id == principal.window_id
+    if principal.role == "department_officer":
+        return any(m.department == principal.department for m in case.matters)
+    return False
+
+
+def get_case(*, case_id: str, principal: Principal) -> Case:
+    """The case if ``principal`` may see it. Raises :class:`NotFound` otherwise (existence is
+    not revealed to callers without access)."""
+    case = db.session.get(Case, case_id)
+    if case is None or not can_read(case, principal):
+        raise NotFound("没有找到该申请")
+    return case
+
+
+def timeline(*, case_id: str, principal: Principal) -> list[Event]:
+    """The case's events, oldest first."""
+    case = get_case(case_id=case_id, principal=principal)
+    return list(db.session.execute(db.select(Event).filter_by(case_id=case.id).order_by(Event.id)).scalars())
+
+
+def cases_of_user(*, user_id: str) -> list[Case]:
+    """Cases the family member is actively bound to, newest first."""
+    query = (
+        db.select(Case)
+        .join(CaseMember, CaseMember.case_id == Case.id)
+        .filter(CaseMember.user_id == user_id, CaseMember.status == "active")
+        .order_by(Case.created_at.desc())
+    )
+    return list(db.session.execute(query).scalars())

@@ -1,0 +1,93 @@
+"""Cases: create, read, timeline, QR code, materials; the family's own case list."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from app.cases import service
+from app.identity.auth import BEARER, current_principal, login_required
+from app.qr import service as qr
+from schemas.cases import CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
+from schemas.form import ApplicationFormSchema
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="申请（案件）")
+
+
+class CaseCreateSchema(ApplicationFormSchema):
+    materials_received = fields.List(
+        fields.String(), load_default=list,
+        metadata={"description": "窗口已收到的材料（仅工作人员）：deceased_id_card_clipped_scan、"
+                                 "hukou_page_clipped_scan、originals_handed_in、death_certificate"},
+    )
+
+
+@blp.route("/cases")
+class Cases(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(CaseCreateSchema)
+    @blp.response(201, CaseSchema)
+    @blp.alt_response(422, description="申请表有误或所申请的事项不符合条件")
+    @blp.alt_response(409, description="该逝者已有办理中的申请")
+    @login_required(kinds=("family", "staff"))
+    def post(self, body):
+        """提交申请：窗口工作人员代填即受理并生成二维码；家属在手机上提交后自动审核受理"""
+        materials = body.pop("materials_received", [])
+        principal = current_principal()
+        if principal.kind != "staff":
+            materials = []
+        return service.create_case(form=body, principal=principal, materials_received=materials)
+
+
+@blp.route("/cases/<case_id>")
+class CaseDetail(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, CaseSchema)
+    @login_required()
+    def get(self, case_id):
+        """查看申请：状态，各事项的办理部门、状态、时限和结果（敏感号码已遮蔽）"""
+        return service.get_case(case_id=case_id, principal=current_principal())
+
+
+@blp.route("/cases/<case_id>/timeline")
+class CaseTimeline(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, EventSchema(many=True))
+    @login_required()
+    def get(self, case_id):
+        """办理进度时间线，按时间先后排列"""
+        return service.timeline(case_id=case_id, principal=current_principal())
+
+
+@blp.route("/cases/<case_id>/materials")
+class CaseMaterials(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(MaterialRequestSchema)
+    @blp.response(200, CaseSchema)
+    @login_required(kinds=("staff",), roles=("clerk",))
+    def post(self, body, case_id):
+        """窗口登记收到的材料（如交回身份证和户口页原件，附件2 注4），满足条件的事项随即推送"""
+        return service.record_material(case_id=case_id, kind=body["kind"], principal=current_principal())
+
+
+@blp.route("/cases/<case_id>/qrcode")
+class CaseQrCode(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(QrQuerySchema, location="query")
+    @blp.response(200, description="二维码图片（PNG 或 SVG）",
+                  content_type="image/png")
+    @login_required()
+    def get(self, query, case_id):
+        """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png 或 svg）"""
+        case = service.get_case(case_id=case_id, principal=current_principal())
+        image, mimetype = qr.render(qr.link_for(qr.current_case_token(case)), fmt=query["format"])
+        return Response(image, mimetype=mimetype, headers={"Cache-Control": "private, no-store"})
+
+
+@blp.route("/me/cases")
+class MyCases(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, CaseSummarySchema(many=True))
+    @login_required(kinds=("family",))
+    def get(self):
+        """我的申请"""
+        return service.cases_of_user(user_id=current_principal().subject)

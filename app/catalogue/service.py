@@ -1,0 +1,181 @@
+"""The matter catalogue (事项目录, SPEC §3) and what applies to a form.
+
+The catalogue is the JSON file at ``CATALOGUE_PATH``; it is re-read when the file changes, so
+adding a matter or changing a deadline needs no release (湘民发〔2022〕57号 一(二)
+“成熟一个、合并一个”).
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from app.errors import NotFound
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[float, dict]] = {}
+
+
+def load_catalogue(path: str | None = None) -> dict:
+    """The parsed catalogue file: ``{"matters": [...], "departments": {...}, ...}``."""
+    path = path or current_app.config["CATALOGUE_PATH"]
+    mtime = os.stat(path).st_mtime
+    with _lock:
+        cached = _cache.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        _cache[path] = (mtime, data)
+        return data
+
+
+def list_matters() -> list[dict]:
+    """Every catalogue entry, each with its department's Chinese name added."""
+    data = load_catalogue()
+    return [_describe(entry, data) for entry in data["matters"]]
+
+
+def get_matter(code: str) -> dict:
+    """The entry for ``code``; raises :class:`NotFound` for an unknown code."""
+    data = load_catalogue()
+    for entry in data["matters"]:
+        if entry["code"] == code:
+            return _describe(entry, data)
+    raise NotFound(f"事项目录中没有 {code}")
+
+
+def matter_codes() -> list[str]:
+    return [entry["code"] for entry in load_catalogue()["matters"]]
+
+
+def department_name(department: str) -> str:
+    return load_catalogue()["departments"].get(department, department)
+
+
+def prerequisite_name(code: str) -> str:
+    data = load_catalogue()
+    return data["prerequisites"].get(code) or data["materials"].get(code, code)
+
+
+def _describe(entry: dict, data: dict) -> dict:
+    out = dict(entry)
+    out["department_name"] = data["departments"].get(entry["department"], entry["department"])
+    out["waits_for_names"] = [data["prerequisites"].get(p, p) for p in entry.get("waits_for", [])]
+    out["material_names"] = [data["materials"].get(m, m) for m in entry.get("materials", [])]
+    return out
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+@dataclass
+class MatterEligibility:
+    """One catalogue matter judged against one form.
+
+    ``status``: ``applies`` (the family may request it), ``automatic`` (done without asking:
+    the welfare terminations) or ``not_applicable`` (``reason`` says why, in Chinese).
+    ``requested``: the form asks for it. ``will_create``: a case from this form gets this matter.
+    """
+
+    code: str
+    name: str
+    department: str
+    department_name: str
+    status: str
+    requested: bool
+    will_create: bool
+    reason: str | None = None
+    waits_for: list[dict] = field(default_factory=list)
+    notes: str | None = None
+
+
+@dataclass
+class Eligibility:
+    matters: list[MatterEligibility]
+    #: ``{code: reason}`` for requested matters that cannot apply — a case is refused with these.
+    blocked: dict[str, str]
+
+    @property
+    def will_create(self) -> list[MatterEligibility]:
+        return [m for m in self.matters if m.will_create]
+
+
+def evaluate(form: dict) -> Eligibility:
+    """Judge every catalogue matter against a loaded application form (``schemas.form``).
+
+    In: the form as ``ApplicationFormSchema().load`` returns it (``requested_matters`` may be
+    missing for a preview). Out: :class:`Eligibility`. Rules come from the catalogue data's
+    ``applies_when`` (SPEC §3 and 附件2 注1–3).
+    """
+    data = load_catalogue()
+    requested = set(form.get("requested_matters") or [])
+    result, blocked = [], {}
+    for entry in data["matters"]:
+        ok, reason = _check(entry.get("applies_when") or {"all": []}, form)
+        automatic = entry["mode"] == "automatic"
+        is_requested = entry["code"] in requested
+        status = ("automatic" if automatic else "applies") if ok else "not_applicable"
+        if is_requested and not ok:
+            blocked[entry["code"]] = reason
+        if is_requested and automatic and ok:
+            is_requested = False  # automatic matters are done whether asked or not
+        result.append(
+            MatterEligibility(
+                code=entry["code"],
+                name=entry["name"],
+                department=entry["department"],
+                department_name=data["departments"].get(entry["department"], entry["department"]),
+                status=status,
+                requested=entry["code"] in requested,
+                will_create=ok and (automatic or is_requested),
+                reason=None if ok else reason,
+                waits_for=[{"code": p, "name": data["prerequisites"].get(p, p)} for p in entry.get("waits_for", [])],
+                notes=entry.get("notes"),
+            )
+        )
+    return Eligibility(matters=result, blocked=blocked)
+
+
+def _value(form: dict, path: str) -> Any:
+    current: Any = form
+    for part in path.split("."):
+        if not isinstance(current, dict):
+            return None
+        current = current.get(part)
+    return current
+
+
+def _check(rule: dict, form: dict) -> tuple[bool, str | None]:
+    """Evaluate one ``applies_when`` node; the first failing leaf gives the reason."""
+    if "all" in rule:
+        for child in rule["all"]:
+            ok, reason = _check(child, form)
+            if not ok:
+                return False, reason
+        return True, None
+    if "any" in rule:
+        reasons = []
+        for child in rule["any"]:
+            ok, reason = _check(child, form)
+            if ok:
+                return True, None
+            reasons.append(reason)
+        return False, rule.get("reason") or "；".join(r for r in reasons if r)
+    value = _value(form, rule["field"])
+    if "equals" in rule:
+        ok = value == rule["equals"]
+    elif "in" in rule:
+        ok = value in rule["in"]
+    elif "not_in" in rule:
+        ok = value not in rule["not_in"]
+    elif "contains_any" in rule:
+        ok = bool(set(value or []) & set(rule["contains_any"]))
+    elif "is" in rule:
+        ok = value is rule["is"]
+    else:
+        raise KeyError(f"catalogue rule without an operator: {rule}")
+    return ok, None if ok else rule.get("reason", "不符合办理条件")

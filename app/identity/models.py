@@ -1,0 +1,63 @@
+"""People who sign in: family members (real-name identity from the platform) and staff."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import UTCDateTime, now
+from app.extensions import db
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Window(db.Model):
+    """An intake window (殡仪馆, 政务服务中心, 乡镇/街道, 村/社区)."""
+
+    __tablename__ = "windows"
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    division_code: Mapped[str] = mapped_column(sa.String(6))
+
+
+class FamilyUser(db.Model):
+    """A family member as the platform's real-name check identified them."""
+
+    __tablename__ = "family_users"
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class StaffUser(db.Model):
+    """A clerk, village committee, department officer, supervisor or admin, with a scope."""
+
+    __tablename__ = "staff_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    display_name: Mapped[str] = mapped_column(sa.String(50))
+    role: Mapped[str] = mapped_column(sa.String(32))
+    window_id: Mapped[str | None] = mapped_column(sa.ForeignKey("windows.id"))
+    department: Mapped[str | None] = mapped_column(sa.String(32))
+    county_code: Mapped[str | None] = mapped_column(sa.String(6))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class RefreshToken(db.Model):
+    """A refresh token's id; used once, then rotated. Reuse revokes the whole family."""
+
+    __tablename__ = "refresh_tokens"
+    jti: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    family: Mapped[str] = mapped_column(sa.String(32), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

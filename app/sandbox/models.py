@@ -1,0 +1,37 @@
+"""State of the sandbox platform and sandbox departments (development, tests, demo only)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.cases.models import JSONType
+from app.clock import UTCDateTime, now
+from app.extensions import db
+
+
+class SandboxLoginCode(db.Model):
+    """A one-time code the sandbox platform issued after its (pretend) real-name check."""
+
+    __tablename__ = "sandbox_login_codes"
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    id_number: Mapped[str] = mapped_column(sa.String(18))
+    phone: Mapped[str] = mapped_column(sa.String(11))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SandboxSubmission(db.Model):
+    """A matter a sandbox department received, once per ``Idempotency-Key``."""
+
+    __tablename__ = "sandbox_submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department: Mapped[str] = mapped_column(sa.String(32))
+    idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    matter_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    matter_code: Mapped[str] = mapped_column(sa.String(48))
+    payload: Mapped[dict] = mapped_column(JSONType)
+    state: Mapped[str] = mapped_column(sa.String(16), default="received")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

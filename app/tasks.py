@@ -1,0 +1,127 @@
+"""The one door from ``app/`` to ``jobs/``: enqueue a job by name, after the transaction commits.
+
+With ``REDIS_URL`` the job goes to RQ for ``rq worker --with-scheduler`` processes. Without it
+an embedded runner (a thread pool in this process) runs the *same* job function in the
+background, never inside the request. Jobs receive ids only, never ORM objects or private data.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+_PENDING = "hsyjs_pending_jobs"
+
+
+def enqueue_after_commit(job: str, *ids: str | int, delay_seconds: float = 0) -> None:
+    """Queue ``job`` (dotted path in ``jobs``) with ``ids`` once the current session commits.
+
+    Nothing is sent if the transaction rolls back, so a job never sees uncommitted rows.
+    """
+    from app.extensions import db
+
+    db.session().info.setdefault(_PENDING, []).append((job, ids, delay_seconds))
+
+
+def enqueue(job: str, *ids: str | int, delay_seconds: float = 0, app: Flask | None = None) -> None:
+    """Send ``job`` now (use :func:`enqueue_after_commit` inside a transaction)."""
+    app = app or current_app._get_current_object()
+    runner = app.extensions["hsyjs_runner"]
+    runner.submit(job, ids, delay_seconds)
+
+
+@event.listens_for(Session, "after_commit")
+def _flush_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    for job, ids, delay in pending or []:
+        enqueue(job, *ids, delay_seconds=delay)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def resolve(job: str):
+    module, _, name = job.rpartition(".")
+    if not module.startswith("jobs."):
+        raise ValueError(f"jobs live in the jobs package: {job}")
+    return getattr(importlib.import_module(module), name)
+
+
+class RQRunner:
+    """Jobs to Redis, for separate ``rq worker`` processes."""
+
+    def __init__(self, app: Flask):
+        self.url = app.config["REDIS_URL"]
+        self.queue_name = app.config["RQ_QUEUE"]
+        self._local = threading.local()
+
+    def _queue(self):
+        queue = getattr(self._local, "queue", None)
+        if queue is None:
+            from redis import Redis
+            from rq import Queue
+
+            queue = Queue(self.queue_name, connection=Redis.from_url(self.url))
+            self._local.queue = queue
+        return queue
+
+    def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
+        resolve(job)  # fail here, in the caller, on a misspelt job
+        if delay_seconds > 0:
+            self._queue().enqueue_in(timedelta(seconds=delay_seconds), job, *ids)
+        else:
+            self._queue().enqueue(job, *ids)
+
+
+class EmbeddedRunner:
+    """Runs job functions on a thread pool inside this process, each in its own app context."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.pool = ThreadPoolExecutor(max_workers=app.config["EMBEDDED_RUNNER_THREADS"], thread_name_prefix="job")
+        self._inflight = 0
+        self._cond = threading.Condition()
+
+    def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
+        func = resolve(job)
+        with self._cond:
+            self._inflight += 1
+        self.pool.submit(self._run, job, func, ids, delay_seconds)
+
+    def _run(self, job, func, ids, delay_seconds) -> None:
+        try:
+            if delay_seconds > 0:
+                time.sleep(delay_seconds)
+            with self.app.app_context():
+                func(*ids)
+        except Exception:  # a failed job must not kill the pool; its state is in the database
+            log.exception("job %s failed", job, extra={"job": job})
+        finally:
+            with self._cond:
+                self._inflight -= 1
+                self._cond.notify_all()
+
+    def wait_idle(self, timeout: float = 30) -> bool:
+        """Block until no job is running or queued (tests and the CLI use this)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._inflight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+        return True
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["hsyjs_runner"] = RQRunner(app) if app.config["REDIS_URL"] else EmbeddedRunner(app)
