@@ -102,7 +102,7 @@ class MaterialRequestSchema(BaseSchema):
 
 
 class QrQuerySchema(BaseSchema):
-    format = fields.String(load_default="png", validate=validate.OneOf(["png", "svg"]))
+    format = fields.String(load_default="png", validate=validate.OneOf(["png", "svg", "json"]))
 
 
 class MessageSchema(Schema):

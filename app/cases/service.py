@@ -43,12 +43,15 @@ def _jsonable(value):
     return value
 
 
-def create_case(*, form: dict, principal: Principal, materials_received: list[str] | None = None) -> Case:
+def create_case(
+    *, form: dict, principal: Principal, materials_received: list[str] | None = None, intake_token: str | None = None
+) -> Case:
     """Create a case from a loaded application form (``schemas.form``).
 
     Clerk (staff role ``clerk``): accepted at once, QR issued, matters released.
     Family: the applicant must be the logged-in person (ID number match); the case is
-    ``submitted`` and a job accepts it. Raises :class:`RuleViolation` when a requested matter
+    ``submitted`` and a job accepts it. ``intake_token`` (a window's intake QR, SPEC §6) links
+    a family's case to that window; ``materials_received`` counts for clerks only. Raises :class:`RuleViolation` when a requested matter
     cannot apply (reasons per matter, SPEC §3 / 附件2 注1–3), :class:`Conflict` when the deceased
     already has an open case, :class:`Forbidden` for other callers.
     """
@@ -79,12 +82,17 @@ def create_case(*, form: dict, principal: Principal, materials_received: list[st
                 errors={"applicant.id_number": ["申请人身份证号码与登录人不一致，请由申请人本人登录后提交"]},
                 code="applicant_mismatch",
             )
+    window_id = staff.window_id if staff else None
+    if family:
+        materials_received = []
+        if intake_token:
+            window_id = qr.window_of_intake_token(intake_token)
     now = clock.now()
     case = Case(
         reference=_new_reference(),
         status="submitted",
         channel="window" if staff else "app",
-        window_id=staff.window_id if staff else None,
+        window_id=window_id,
         created_by_staff_id=staff.id if staff else None,
         applicant_user_id=family.id if family else None,
         applicant_id_number=form["applicant"]["id_number"],
@@ -152,6 +160,13 @@ def accept_case(*, case_id: str) -> Case:
         _accept(case, actor="system")
         db.session.commit()
     return case
+
+
+def window_intake_token(*, window_id: str, principal: Principal):
+    """The static intake QR token of the clerk's own window. Raises :class:`NotFound` otherwise."""
+    if principal.kind != "staff" or principal.window_id != window_id:
+        raise NotFound("没有找到该窗口")
+    return qr.window_token(window_id)
 
 
 def _add_material(case: Case, kind: str, actor: str) -> bool:

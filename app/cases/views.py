@@ -1,10 +1,11 @@
 """Cases: create, read, timeline, QR code, materials; the family's own case list."""
-from flask import Response
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from app.cases import service
+from app.clock import shanghai
 from app.identity.auth import BEARER, current_principal, login_required
 from app.qr import service as qr
 from schemas.cases import CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
@@ -14,6 +15,10 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="申请（�
 
 
 class CaseCreateSchema(ApplicationFormSchema):
+    intake_token = fields.String(
+        validate=validate.Length(max=32),
+        metadata={"description": "家属扫窗口办事码后提交时带上，申请即关联该窗口"},
+    )
     materials_received = fields.List(
         fields.String(), load_default=list,
         metadata={"description": "窗口已收到的材料（仅工作人员）：deceased_id_card_clipped_scan、"
@@ -32,10 +37,9 @@ class Cases(MethodView):
     def post(self, body):
         """提交申请：窗口工作人员代填即受理并生成二维码；家属在手机上提交后自动审核受理"""
         materials = body.pop("materials_received", [])
-        principal = current_principal()
-        if principal.kind != "staff":
-            materials = []
-        return service.create_case(form=body, principal=principal, materials_received=materials)
+        intake_token = body.pop("intake_token", None)
+        return service.create_case(form=body, principal=current_principal(), materials_received=materials,
+                                   intake_token=intake_token)
 
 
 @blp.route("/cases/<case_id>")
@@ -77,9 +81,13 @@ class CaseQrCode(MethodView):
                   content_type="image/png")
     @login_required()
     def get(self, query, case_id):
-        """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png 或 svg）"""
+        """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png、svg，或 json 取链接本身）"""
         case = service.get_case(case_id=case_id, principal=current_principal())
-        image, mimetype = qr.render(qr.link_for(qr.current_case_token(case)), fmt=query["format"])
+        row = qr.current_case_token(case)
+        if query["format"] == "json":
+            return jsonify({"link": qr.link_for(row), "token": qr.token_of(row),
+                            "expires_at": shanghai(row.expires_at).isoformat() if row.expires_at else None})
+        image, mimetype = qr.render(qr.link_for(row), fmt=query["format"])
         return Response(image, mimetype=mimetype, headers={"Cache-Control": "private, no-store"})
 
 
@@ -91,3 +99,18 @@ class MyCases(MethodView):
     def get(self):
         """我的申请"""
         return service.cases_of_user(user_id=current_principal().subject)
+
+
+@blp.route("/windows/<window_id>/qrcode")
+class WindowQrCode(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(QrQuerySchema, location="query")
+    @blp.response(200, description="窗口办事码图片（PNG 或 SVG）", content_type="image/png")
+    @login_required(kinds=("staff",), roles=("clerk",))
+    def get(self, query, window_id):
+        """窗口办事码：家属扫码即可新建申请并关联本窗口（只限本窗口工作人员）"""
+        row = service.window_intake_token(window_id=window_id, principal=current_principal())
+        if query["format"] == "json":
+            return jsonify({"link": qr.link_for(row), "token": qr.token_of(row), "expires_at": None})
+        image, mimetype = qr.render(qr.link_for(row), fmt=query["format"])
+        return Response(image, mimetype=mimetype, headers={"Cache-Control": "private, max-age=3600"})

@@ -45,8 +45,8 @@ def dispatch_matter(*, matter_id: str) -> str:
         effective_date=matter.effective_date.isoformat() if matter.effective_date else None,
         callback_url=f"{current_app.config['PUBLIC_BASE_URL']}/api/v1/departments/{matter.department}/callbacks",
     )
-    db.session.commit()  # no transaction held open across the network call
     adapter = adapter_for(matter.department)
+    db.session.commit()  # no transaction (nor SQLite's write lock) held across the network call
     error: DepartmentError | None = None
     for attempt in range(MAX_ATTEMPTS):
         try:

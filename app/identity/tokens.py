@@ -66,15 +66,16 @@ def decode(token: str, *, typ: str) -> dict:
             algorithms=[ALGORITHM],
             audience=cfg["JWT_AUDIENCE"],
             issuer=cfg["JWT_ISSUER"],
-            options={"require": REQUIRED},
+            # exp/iat are checked below against app.clock (one clock for the whole product).
+            options={"require": REQUIRED, "verify_exp": False, "verify_iat": False},
             leeway=0,
         )
     except jwt.PyJWTError:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token") from None
     if claims.get("typ") != typ:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
-    # PyJWT checks exp against the system clock; check against ours too so tests can move time.
-    if claims["exp"] <= int(clock.now().timestamp()):
+    now = int(clock.now().timestamp())
+    if not isinstance(claims["exp"], int) or claims["exp"] <= now or claims["iat"] > now + 60:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
     return claims
 

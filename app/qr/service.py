@@ -78,9 +78,14 @@ def current_case_token(case: Case) -> QrToken:
     return row
 
 
+def token_of(row: QrToken) -> str:
+    """The token itself (≤ 32 characters), re-derived from the row's nonce and ``QR_SECRET``."""
+    return _token_from_nonce(row.nonce)
+
+
 def link_for(row: QrToken) -> str:
     """The URL the QR code encodes: the app page with the token as ``scene``."""
-    return f"{current_app.config['QR_LINK_BASE']}?scene={_token_from_nonce(row.nonce)}"
+    return f"{current_app.config['QR_LINK_BASE']}?scene={token_of(row)}"
 
 
 def render(link: str, *, fmt: str) -> tuple[bytes, str]:
@@ -103,6 +108,14 @@ def _lookup(token: str) -> QrToken:
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= clock.now()):
         raise NotFound("二维码无效或已过期，请向窗口工作人员索取新的二维码", code="invalid_qr")
     return row
+
+
+def window_of_intake_token(token: str) -> str:
+    """The window id behind a window intake token. Raises :class:`NotFound` for any other token."""
+    row = _lookup(token)
+    if row.kind != "window":
+        raise NotFound("窗口办事码无效", code="invalid_qr")
+    return row.window_id
 
 
 def mask_name(name: str) -> str:

@@ -56,7 +56,7 @@ def receive_submission(*, department: str, headers, raw_body: bytes) -> tuple[di
     secrets_ = cfg["DEPARTMENT_CALLBACK_SECRETS"].get(department)
     if not secrets_:
         raise NotFound("未知的部门")
-    verify(secrets_, headers, raw_body, now=int(time.time()), max_skew=cfg["CALLBACK_MAX_SKEW_SECONDS"])
+    verify(secrets_, headers, raw_body, now=int(clock.now().timestamp()), max_skew=cfg["CALLBACK_MAX_SKEW_SECONDS"])
     key = headers.get("Idempotency-Key", "")
     payload = json.loads(raw_body)
     existing = db.session.execute(db.select(SandboxSubmission).filter_by(idempotency_key=key)).scalar_one_or_none()
@@ -79,15 +79,16 @@ def work_matter(*, submission_id: int) -> None:
     if row is None or row.state == "reported":
         return
     latency = current_app.config["SANDBOX_DEPARTMENT_LATENCY_SECONDS"]
-    matter = row.payload["matter"]
-    now_local = clock.shanghai(clock.now())
+    department, matter, outcome = row.department, row.payload["matter"], _outcome(row)
+    db.session.commit()  # hold no transaction while sleeping or calling back
     accepted = {"matter_id": matter["id"], "status": "accepted"}
     if matter["code"] == "cremation_certificate":
-        accepted["events"] = {"cremated_at": now_local.isoformat()}
+        accepted["events"] = {"cremated_at": clock.shanghai(clock.now()).isoformat()}
     time.sleep(latency)
-    _callback(row.department, accepted)
+    _callback(department, accepted)
     time.sleep(latency)
-    _callback(row.department, {"matter_id": matter["id"], "status": "done", "outcome": _outcome(row)})
+    _callback(department, {"matter_id": matter["id"], "status": "done", "outcome": outcome})
+    row = db.session.get(SandboxSubmission, submission_id)
     row.state = "reported"
     db.session.commit()
 
@@ -115,7 +116,7 @@ def _callback(department: str, report: dict) -> None:
     raw = json.dumps(report, ensure_ascii=False).encode()
     delivery_id = uuid.uuid4().hex
     for attempt in range(5):
-        headers = signed_headers(cfg["DEPARTMENT_CALLBACK_SECRETS"][department][0], delivery_id, int(time.time()), raw)
+        headers = signed_headers(cfg["DEPARTMENT_CALLBACK_SECRETS"][department][0], delivery_id, int(clock.now().timestamp()), raw)
         try:
             response = requests.post(url, data=raw, headers=headers, timeout=10)
         except requests.RequestException:

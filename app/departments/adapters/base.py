@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import requests
 
+from app import clock
 from app.departments.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class DepartmentAdapter:
         Raises :class:`DepartmentError` (``retryable`` for transient failures).
         """
         raw = json.dumps(self.body(submission), ensure_ascii=False, separators=(",", ":")).encode()
-        headers = signed_headers(self.secret, submission.idempotency_key, int(time.time()), raw)
+        headers = signed_headers(self.secret, submission.idempotency_key, int(clock.now().timestamp()), raw)
         headers["Idempotency-Key"] = submission.idempotency_key
         started = time.monotonic()
         extra = {"department": self.department, "matter_id": submission.matter_id, "attempt": submission.attempt}

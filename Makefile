@@ -1,0 +1,45 @@
+# 身后一件事一次办 — every set-up step lives here, so a fresh machine needs only `make run` / `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test test-embedded worker demo migrate seed clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-sandbox
+
+## Serve on http://127.0.0.1:$(PORT) with the sandbox on (SQLite + in-process jobs by default).
+run: seed
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
+
+## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL).
+worker: $(STAMP)
+	$(BIN)/rq worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" $${RQ_QUEUE:-hsyjs}
+
+## The scripted journey against a running server (start `make run` first).
+demo: $(STAMP)
+	$(BIN)/python -m mp_client_stub demo --base-url http://127.0.0.1:$(PORT)
+
+## Every test, on the embedded default and on PostgreSQL + Redis + rq workers.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## Only what needs no services (a quick check on a laptop).
+test-embedded: $(STAMP)
+	HSYJS_SKIP_SERVICES=1 $(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

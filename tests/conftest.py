@@ -1,0 +1,163 @@
+"""Live stacks for the journey tests: the embedded default and PostgreSQL + Redis + rq workers.
+
+Both serve the app over real HTTP on 127.0.0.1 (the adapters and the sandbox departments talk
+HTTP), run the Alembic migrations, and seed the sandbox windows and staff. The PostgreSQL stack
+uses its own database ``hsyjs_test`` (recreated each session) and Redis database 15 (flushed),
+with two real ``rq worker --with-scheduler`` processes.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_TEST_DB = os.environ.get("TEST_PG_DATABASE", "hsyjs_test")
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+TEST_SECRETS = {
+    "JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789abcdef",
+    "QR_SECRET": "test-qr-secret-0123456789abcdef0123456789abcdef",
+    "DEPARTMENT_CALLBACK_SECRETS": "",  # filled per department below
+}
+
+
+def _callback_secrets() -> str:
+    import json
+
+    from app.config import DEPARTMENTS
+
+    return json.dumps({d: [f"test-callback-secret-{d}-0123456789abcdef"] for d in DEPARTMENTS})
+
+
+class _Holder:
+    """A WSGI app whose target is set after the server has its port."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class LiveStack:
+    def __init__(self, mode: str, app, server, base_url: str, env: dict, workers=()):
+        self.mode, self.app, self.server, self.base_url, self.env = mode, app, server, base_url, env
+        self.workers = list(workers)
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        runner = self.app.extensions["hsyjs_runner"]
+        if hasattr(runner, "wait_idle"):
+            runner.wait_idle(timeout)
+
+
+def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread]:
+    from app import create_app
+    from app.config import load_config
+
+    holder = _Holder()
+    server = make_server("127.0.0.1", 0, holder, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    env = {**env, "PUBLIC_BASE_URL": base_url, "SANDBOX": "1", "SANDBOX_DEPARTMENT_LATENCY_SECONDS": "0",
+           "JWT_SECRET": TEST_SECRETS["JWT_SECRET"], "QR_SECRET": TEST_SECRETS["QR_SECRET"],
+           "DEPARTMENT_CALLBACK_SECRETS": _callback_secrets()}
+    app = create_app(load_config(env))
+    holder.app = app
+    with app.app_context():
+        import flask_migrate
+
+        from app.cli import seed_sandbox
+
+        flask_migrate.upgrade()
+        seed_sandbox()
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"live-{mode}")
+    thread.start()
+    return LiveStack(mode, app, server, base_url, env), thread
+
+
+@pytest.fixture(scope="session")
+def embedded_stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("embedded")
+    stack, _ = _start("embedded", {"DATABASE_URL": f"sqlite:///{tmp / 'test.sqlite3'}"}, tmp)
+    yield stack
+    stack.wait_idle()
+    stack.server.shutdown()
+
+
+def _fresh_postgres() -> str:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (run .ci/run, which starts it): {exc}")
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_TEST_DB}"
+
+
+def _fresh_redis() -> None:
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    try:
+        Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=5).flushdb()
+    except RedisConnectionError as exc:
+        pytest.fail(f"Redis is not reachable at {REDIS_TEST_URL} (run .ci/run, which starts it): {exc}")
+
+
+def start_worker(stack: LiveStack, log_path: Path) -> subprocess.Popen:
+    """A real ``rq worker --with-scheduler`` process on the stack's queue."""
+    rq = Path(sys.executable).parent / "rq"
+    env = {**os.environ, **stack.env, "PYTHONPATH": str(ROOT)}
+    log = open(log_path, "ab")
+    return subprocess.Popen(
+        [str(rq), "worker", "--with-scheduler", "--url", stack.env["REDIS_URL"], "--name",
+         f"test-{log_path.stem}-{os.getpid()}", "hsyjs"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_stack(tmp_path_factory):
+    if os.environ.get("HSYJS_SKIP_SERVICES") == "1" and not os.environ.get("CI"):
+        pytest.skip("HSYJS_SKIP_SERVICES=1: PostgreSQL + Redis stack skipped on this developer machine")
+    tmp = tmp_path_factory.mktemp("postgres")
+    database_url = _fresh_postgres()
+    _fresh_redis()
+    stack, _ = _start("postgres", {"DATABASE_URL": database_url, "REDIS_URL": REDIS_TEST_URL}, tmp)
+    stack.workers = [start_worker(stack, tmp / f"worker{i}.log") for i in range(2)]
+    yield stack
+    for worker in stack.workers:
+        worker.terminate()
+    for worker in stack.workers:
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    stack.server.shutdown()
+    with stack.app.app_context():
+        from app.extensions import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def stack(request) -> LiveStack:
+    """Each journey test runs on both the embedded default and PostgreSQL + Redis + workers."""
+    return request.getfixturevalue(f"{request.param}_stack")
+
+
+@pytest.fixture
+def frozen_clock():
+    """Set the product's clock (``app.clock``) for in-process stacks; released afterwards."""
+    from app import clock
+
+    yield clock.set_now
+    clock.set_now(None)
