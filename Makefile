@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-embedded worker demo migrate seed clean
+.PHONY: run test test-embedded worker cron demo migrate seed clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ test-embedded: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+## The periodic jobs (the reconciler) for production-shaped runs: rq cron.
+cron: $(STAMP)
+	$(BIN)/rq cron --url "$${REDIS_URL:?set REDIS_URL}" jobs/cron.py

@@ -68,6 +68,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
         "RQ_QUEUE": env.get("RQ_QUEUE", "hsyjs"),
+        # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
+        "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
+        "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),
         "EMBEDDED_RUNNER_THREADS": int(env.get("EMBEDDED_RUNNER_THREADS", "4")),
         "PUBLIC_BASE_URL": base_url,
         # Where department adapters send matters; in sandbox mode the app's own sandbox.

@@ -91,8 +91,24 @@ class EmbeddedRunner:
         self.pool = ThreadPoolExecutor(max_workers=app.config["EMBEDDED_RUNNER_THREADS"], thread_name_prefix="job")
         self._inflight = 0
         self._cond = threading.Condition()
+        self._interval = app.config["RECONCILE_INTERVAL_SECONDS"]
+        self._timer_started = False
+
+    def start_periodic(self) -> None:
+        """Run the reconciler every ``RECONCILE_INTERVAL_SECONDS`` (the embedded twin of ``rq cron``)."""
+        if self._timer_started or self._interval <= 0:
+            return
+        self._timer_started = True
+
+        def loop():
+            while True:
+                time.sleep(self._interval)
+                self.submit("jobs.maintenance.reconcile", (), 0)
+
+        threading.Thread(target=loop, daemon=True, name="reconciler").start()
 
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
+        self.start_periodic()
         func = resolve(job)
         with self._cond:
             self._inflight += 1

@@ -1,0 +1,50 @@
+"""The reconciler: the database is the system of record, the queue only transport.
+
+Anything left half-way because a job was lost (a killed worker, a restarted Redis, a server
+stopped mid-request) is queued again: matters ``pending`` dispatch, cases still ``submitted``,
+and, in sandbox mode, department submissions never reported. Every job it re-sends is
+idempotent, so running it twice, or alongside the original job, changes nothing twice.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app import clock
+from app.cases.models import Case
+from app.extensions import db
+from app.matters.models import Matter
+from app.tasks import enqueue
+
+
+def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> dict[str, int]:
+    """Re-queue work stuck longer than ``stale_after_seconds`` (default ``RECONCILE_AFTER_SECONDS``).
+
+    Out: counts ``{"matters": n, "cases": n, "sandbox": n}`` of jobs re-sent.
+    """
+    seconds = stale_after_seconds if stale_after_seconds is not None else current_app.config["RECONCILE_AFTER_SECONDS"]
+    cutoff = clock.now() - timedelta(seconds=seconds)
+    matter_ids = db.session.execute(
+        db.select(Matter.id).filter(Matter.dispatch_state == "pending", Matter.updated_at < cutoff).limit(limit)
+    ).scalars().all()
+    case_ids = db.session.execute(
+        db.select(Case.id).filter(Case.status == "submitted", Case.submitted_at < cutoff).limit(limit)
+    ).scalars().all()
+    sandbox_ids: list[int] = []
+    if current_app.config["SANDBOX"]:
+        from app.sandbox.models import SandboxSubmission
+
+        sandbox_ids = db.session.execute(
+            db.select(SandboxSubmission.id)
+            .filter(SandboxSubmission.state == "received", SandboxSubmission.received_at < cutoff)
+            .limit(limit)
+        ).scalars().all()
+    db.session.commit()
+    for matter_id in matter_ids:
+        enqueue("jobs.matters.dispatch_matter", matter_id)
+    for case_id in case_ids:
+        enqueue("jobs.cases.accept_case", case_id)
+    for submission_id in sandbox_ids:
+        enqueue("jobs.sandbox.work_matter", submission_id)
+    return {"matters": len(matter_ids), "cases": len(case_ids), "sandbox": len(sandbox_ids)}

@@ -1,0 +1,36 @@
+"""No submitted case is lost: work whose job vanished is queued again by the reconciler."""
+import app.tasks
+from app.matters.reconcile import reconcile
+from tests.helpers import HUKOU_MATERIALS, Api, all_final, fresh_worked_example
+
+
+def test_matters_whose_dispatch_jobs_were_lost_are_redriven_to_the_end(stack, monkeypatch):
+    lost = []
+    monkeypatch.setattr(app.tasks, "enqueue", lambda job, *ids, **kw: lost.append((job, ids)))
+    form = fresh_worked_example()
+    clerk = Api(stack.base_url).as_staff()
+    case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
+    monkeypatch.undo()
+    assert lost == [("jobs.matters.dispatch_matter", (case["matters"][0]["id"],))]
+    stuck = clerk.get(f"/api/v1/cases/{case['id']}", expect=200).json()
+    assert stuck["matters"][0]["dispatch_state"] == "pending"
+
+    with stack.app.app_context():
+        counts = reconcile(stale_after_seconds=0)
+    assert counts["matters"] >= 1
+    done = clerk.wait_for_case(case["id"], all_final, timeout=90)
+    assert all(m["status"] == "done" for m in done["matters"])
+
+
+def test_family_case_whose_acceptance_job_was_lost_is_accepted_by_the_reconciler(stack, monkeypatch):
+    form = fresh_worked_example(requested_matters=["death_certificate", "cremation_certificate"])
+    daughter = Api(stack.base_url).as_applicant(form)
+    monkeypatch.setattr(app.tasks, "enqueue", lambda *a, **kw: None)
+    case = daughter.post("/api/v1/cases", json=form, expect=201).json()
+    monkeypatch.undo()
+    assert daughter.get(f"/api/v1/cases/{case['id']}", expect=200).json()["status"] == "submitted"
+
+    with stack.app.app_context():
+        reconcile(stale_after_seconds=0)
+    done = daughter.wait_for_case(case["id"], all_final, timeout=90)
+    assert {m["code"] for m in done["matters"]} == {"death_certificate", "cremation_certificate", "elderly_subsidy_termination"}
