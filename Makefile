@@ -15,7 +15,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $(STAMP)
 
 migrate: $(STAMP)
-	$(BIN)/flask db upgrade
+	$(BIN)/flask db upgrade heads
 
 seed: migrate
 	$(BIN)/flask seed-sandbox

@@ -2,8 +2,9 @@
 
 Both serve the app over real HTTP on 127.0.0.1 (the adapters and the sandbox departments talk
 HTTP), run the Alembic migrations, and seed the sandbox windows and staff. The PostgreSQL stack
-uses its own database ``hsyjs_test`` (recreated each session) and Redis database 15 (flushed),
-with two real ``rq worker --with-scheduler`` processes.
+uses its own database ``hsyjs_test_<pid>`` (dropped afterwards) and its own RQ queue
+``hsyjs_test_<pid>`` on Redis, with two real ``rq worker --with-scheduler`` processes, so several
+test runs on one machine do not disturb each other.
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
-PG_TEST_DB = os.environ.get("TEST_PG_DATABASE", "hsyjs_test")
+PG_TEST_DB = f"hsyjs_test_{os.getpid()}"
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_QUEUE = f"hsyjs_test_{os.getpid()}"
 
 TEST_SECRETS = {
     "JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789abcdef",
@@ -74,7 +76,7 @@ def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread
 
         from app.cli import seed_sandbox
 
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="heads")
         seed_sandbox()
     thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"live-{mode}")
     thread.start()
@@ -102,12 +104,19 @@ def _fresh_postgres() -> str:
     return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_TEST_DB}"
 
 
-def _fresh_redis() -> None:
+def _drop_postgres() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
+
+
+def _check_redis() -> None:
     from redis import Redis
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     try:
-        Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=5).flushdb()
+        Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=5).ping()
     except RedisConnectionError as exc:
         pytest.fail(f"Redis is not reachable at {REDIS_TEST_URL} (run .ci/run, which starts it): {exc}")
 
@@ -119,7 +128,7 @@ def start_worker(stack: LiveStack, log_path: Path) -> subprocess.Popen:
     log = open(log_path, "ab")
     return subprocess.Popen(
         [str(rq), "worker", "--with-scheduler", "--url", stack.env["REDIS_URL"], "--name",
-         f"test-{log_path.stem}-{os.getpid()}", "hsyjs"],
+         f"test-{log_path.stem}-{os.getpid()}", stack.env["RQ_QUEUE"]],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
 
@@ -130,8 +139,9 @@ def postgres_stack(tmp_path_factory):
         pytest.skip("HSYJS_SKIP_SERVICES=1: PostgreSQL + Redis stack skipped on this developer machine")
     tmp = tmp_path_factory.mktemp("postgres")
     database_url = _fresh_postgres()
-    _fresh_redis()
-    stack, _ = _start("postgres", {"DATABASE_URL": database_url, "REDIS_URL": REDIS_TEST_URL}, tmp)
+    _check_redis()
+    stack, _ = _start("postgres", {"DATABASE_URL": database_url, "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": TEST_QUEUE},
+                      tmp)
     stack.workers = [start_worker(stack, tmp / f"worker{i}.log") for i in range(2)]
     yield stack
     for worker in stack.workers:
@@ -146,6 +156,7 @@ def postgres_stack(tmp_path_factory):
         from app.extensions import db
 
         db.engine.dispose()
+    _drop_postgres()
 
 
 @pytest.fixture(params=["embedded", "postgres"])

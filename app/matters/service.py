@@ -107,6 +107,7 @@ def mark_dispatched(matter: Matter) -> None:
             summary=f"“{_name(matter)}”已推送至{department_name(matter.department)}办理",
             actor="system",
             matter_id=matter.id,
+            notify=False,  # on the timeline; the inbox keeps to what the family must know
         )
     if case.status == "accepted":
         case.status = "in_progress"
@@ -171,7 +172,7 @@ def record_department_report(
             return False
         matter.status, matter.accepted_at = "accepted", now
         record_event(case, kind="matter_accepted", summary=f"{department_name(department)}已受理“{name}”",
-                     actor=actor, matter_id=matter.id)
+                     actor=actor, matter_id=matter.id, notify=False)
     elif status == "done":
         matter.status, matter.finished_at = "done", now
         matter.outcome = _clean_outcome(outcome or {})
