@@ -36,6 +36,12 @@ class FamilyUser(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
+#: Staff roles (SPEC §1) and what scopes each: ``clerk`` and ``village_committee`` a window;
+#: ``department_officer`` a department within a county; ``supervisor`` a county (or all of
+#: Hunan without one); ``admin`` everything.
+STAFF_ROLES = ("clerk", "village_committee", "department_officer", "supervisor", "admin")
+
+
 class StaffUser(db.Model):
     """A clerk, village committee, department officer, supervisor or admin, with a scope."""
 
@@ -49,6 +55,11 @@ class StaffUser(db.Model):
     department: Mapped[str | None] = mapped_column(sa.String(32))
     county_code: Mapped[str | None] = mapped_column(sa.String(6))
     active: Mapped[bool] = mapped_column(default=True)
+    # TOTP second factor (RFC 6238): base32 secret, confirmed once a first code matched; the last
+    # accepted time step refuses a replayed code.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
 
 class RefreshToken(db.Model):
@@ -61,3 +72,15 @@ class RefreshToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RevokedSession(db.Model):
+    """A signed-out or compromised login (``sid`` = the refresh-token family): its access tokens
+    are refused until ``expires_at``, after which none of them can still be valid."""
+
+    __tablename__ = "revoked_sessions"
+    sid: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(32))
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

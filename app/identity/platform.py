@@ -1,15 +1,25 @@
 """The platform (湘易办 / mini-program) identity provider: one-time code → real-name identity.
 
-In sandbox mode the sandbox platform (``app.sandbox``) plays the provider. A production
-adapter for the real platform's code exchange plugs in here.
+The adapter speaks an OAuth 2.0 authorization-code exchange over HTTPS: ``POST
+{PLATFORM_BASE_URL}/oauth/token`` with ``{"grant_type": "authorization_code", "code"}`` and the
+client credentials in HTTP Basic, answered by ``{"name", "id_number", "phone"}`` after the
+platform's own real-name check. In sandbox mode the base URL defaults to this app's sandbox
+platform (``/sandbox/platform``, registered only with ``SANDBOX`` on), reached over real HTTP
+like the real one. Without ``PLATFORM_BASE_URL`` outside the sandbox, platform login is
+unavailable. Codes are single-use and short-lived (the platform's rule; the sandbox: 5 minutes).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import requests
 from flask import current_app
 
-from app.errors import Unauthorized
+from app.errors import ServiceUnavailable, Unauthorized
+from app.standards.gb11643 import normalize_id_number
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,13 +29,44 @@ class PlatformIdentity:
     phone: str
 
 
-def exchange_code(code: str) -> PlatformIdentity:
-    """Redeem a one-time login code. Raises :class:`Unauthorized` if it is not valid."""
-    if not current_app.config["SANDBOX"]:
-        raise Unauthorized("平台登录尚未接入", code="platform_unavailable")
-    from app.sandbox import service as sandbox  # sandbox mode only
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable("平台登录暂时不可用，请稍后再试", code="platform_unavailable")
 
-    found = sandbox.redeem_login_code(code)
-    if found is None:
+
+def exchange_code(code: str) -> PlatformIdentity:
+    """Redeem a one-time login code at the platform.
+
+    Raises :class:`Unauthorized` (``invalid_login_code``) if the platform refuses the code
+    (unknown, used or expired) and :class:`ServiceUnavailable` when it cannot be reached,
+    refuses our client credentials or answers something unusable.
+    """
+    cfg = current_app.config
+    if not cfg["PLATFORM_BASE_URL"]:
+        raise _unavailable()
+    try:
+        response = requests.post(
+            f"{cfg['PLATFORM_BASE_URL']}/oauth/token",
+            json={"grant_type": "authorization_code", "code": code},
+            auth=(cfg["PLATFORM_CLIENT_ID"], cfg["PLATFORM_CLIENT_SECRET"]),
+            timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
+        )
+    except requests.RequestException as exc:
+        log.warning("platform code exchange failed: %s", type(exc).__name__)
+        raise _unavailable() from None
+    if response.status_code == 400:
         raise Unauthorized("登录码无效或已过期，请重新登录", code="invalid_login_code")
-    return PlatformIdentity(name=found.name, id_number=found.id_number, phone=found.phone)
+    if response.status_code != 200:
+        # 401 here means our client credentials are wrong: an operator problem, not the user's.
+        log.error("platform code exchange answered HTTP %s", response.status_code)
+        raise _unavailable()
+    try:
+        body = response.json()
+        identity = PlatformIdentity(name=str(body["name"]).strip(), id_number=normalize_id_number(str(body["id_number"])),
+                                    phone=str(body["phone"]).strip())
+    except (ValueError, KeyError, TypeError):
+        log.error("platform code exchange answered an unusable body")
+        raise _unavailable() from None
+    if not identity.name or len(identity.id_number) != 18:
+        log.error("platform code exchange answered an incomplete identity")
+        raise _unavailable()
+    return identity
