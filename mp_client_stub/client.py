@@ -144,3 +144,7 @@ class ApiClient:
 
     def my_messages(self) -> list[dict]:
         return self.get("/api/v1/me/messages")
+
+    def case_summary(self, case_id: str) -> dict:
+        """The completion letter: what each department confirmed (``GET /api/v1/cases/{id}/summary``)."""
+        return self.get(f"/api/v1/cases/{case_id}/summary")

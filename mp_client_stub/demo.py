@@ -6,7 +6,8 @@
    preview and binds herself to the case.
 4. She watches the case until every matter is finished (or the timeout passes), printing each
    status change as it happens.
-5. The case, its timeline and her inbox are printed; the outcome is checked.
+5. The case, its timeline and her inbox are printed.
+6. The completion letter (which department confirmed what) is printed; the outcome is checked.
 
 Exit codes: 0 all 11 expected matters done and the elderly-subsidy termination effective
 2026-02-01; 1 anything else; 2 the server is not reachable.
@@ -184,6 +185,23 @@ class Journey:
         if not messages:
             out("      （没有消息）")
 
+    def summary(self, case_id: str) -> None:
+        """【6】 the completion letter; a server without it is reported, not failed (the verdict is the matters')."""
+        out = self.out
+        out("【6】办结告知（各部门确认的结果）")
+        try:
+            letter = self.family.case_summary(case_id)
+        except ApiError as exc:
+            out(f"    （无法取得办结告知：{exc}）")
+            return
+        out(f"    {letter.get('text', '')}")
+        for dept in letter.get("departments", []):
+            out(f"    {dept.get('department_name') or dept.get('department')}：")
+            for item in dept.get("confirmations", []):
+                out(f"      · {item.get('statement') or item.get('matter_name')}")
+        if letter.get("paid_total_fen") is not None:
+            out(f"    发放合计：{fen_to_yuan(letter['paid_total_fen'])}（{letter['paid_total_fen']} 分）")
+
     @staticmethod
     def _due(m: dict) -> str:
         parts = []
@@ -246,6 +264,7 @@ class Journey:
             raise JourneyFailed(f"关联到了另一个申请 / bound to {case_id}, filed {case['id']}")
         final = self.watch(case_id)
         self.report(final)
+        self.summary(case_id)
         problems = self.problems(final)
         if problems:
             self.out("✘ 未达到预期结果 / the journey did not end as expected:")
