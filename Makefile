@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-embedded worker cron demo migrate seed clean
+.PHONY: run test test-embedded worker cron demo migrate seed clean chaos
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ run: seed
 
 ## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL).
 worker: $(STAMP)
-	$(BIN)/rq worker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" $${RQ_QUEUE:-hsyjs}
+	$(BIN)/rq worker -w jobs.worker.AppWorker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" $${RQ_QUEUE:-hsyjs}
 
 ## The scripted journey against a running server (start `make run` first).
 demo: $(STAMP)
@@ -47,3 +47,8 @@ clean:
 ## The periodic jobs (the reconciler) for production-shaped runs: rq cron.
 cron: $(STAMP)
 	$(BIN)/rq cron --url "$${REDIS_URL:?set REDIS_URL}" jobs/cron.py
+
+## Long chaos runs (issue sizes: 1,000 matters under SIGKILL, Redis restart, 3-minute outage);
+## results in docs/reliability-results.json. A fast slice of the same tests runs in `make test`.
+chaos: $(STAMP)
+	CHAOS_SCALE=full $(BIN)/python -m pytest -q tests/chaos

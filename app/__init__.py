@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     from app.errors import register_error_handlers
     from app.extensions import api, db, migrate
 
+    from app import http_guards
+
+    http_guards.init_app(app)  # before the blueprints, so <int:…> routes get the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     api.init_app(app)
@@ -29,6 +32,10 @@ def create_app(config: dict | None = None) -> Flask:
     tasks.init_app(app)
     _register_models()
     _register_blueprints(app, api)
+    from app.identity import auth, ratelimit
+
+    auth.init_app(app)  # authenticate before a body is parsed
+    ratelimit.init_app(app)  # after the blueprints: it applies their views' limits
     register_error_handlers(app)
     _register_docs(app)
     _register_cli(app)
@@ -49,8 +56,10 @@ def _register_models() -> None:
     import app.departments.models  # noqa: F401
     import app.identity.models  # noqa: F401
     import app.matters.models  # noqa: F401
+    import app.materials.models  # noqa: F401
     import app.notify.models  # noqa: F401
     import app.sandbox.models  # noqa: F401
+    import app.supervision.models  # noqa: F401
 
 
 def _register_blueprints(app: Flask, api) -> None:
@@ -59,9 +68,25 @@ def _register_blueprints(app: Flask, api) -> None:
     from app.departments.views import blp as departments
     from app.identity.views import blp as auth
     from app.notify.views import blp as messages
+    from app.cases.correction_views import blp as corrections
+    from app.departments.workbench_views import blp as workbench
     from app.qr.views import blp as scan
+    from app.qr.views import case_qr_blp as case_qr
+    from app.cases.member_views import blp as members
 
-    for blp in (auth, catalogue, cases, scan, messages, departments):
+    for blp in (auth, catalogue, cases, corrections, scan, messages, departments, workbench):
+        api.register_blueprint(blp)
+    for blp in (case_qr, members):
+        api.register_blueprint(blp)
+    from app.materials.views import blp as materials
+    from app.village.views import blp as village
+
+    for blp in (materials, village):
+        api.register_blueprint(blp)
+    from app.supervision.rating_views import blp as ratings
+    from app.supervision.views import blp as supervision
+
+    for blp in (ratings, supervision):
         api.register_blueprint(blp)
     if app.config["SANDBOX"]:
         from app.sandbox.views import blp as sandbox
@@ -82,6 +107,9 @@ def _register_docs(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from app.calendar.cli import calendar_cli
     from app.cli import seed_sandbox_command
+    from app.identity.cli import staff_cli
+
+    app.cli.add_command(staff_cli)
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(seed_sandbox_command)

@@ -13,11 +13,19 @@ from app.identity.models import StaffUser, Window
 SANDBOX_WINDOWS = [
     {"id": "cs-funeral-home", "name": "长沙市殡仪馆身后“一件事一次办”窗口", "kind": "funeral_home", "division_code": "430100"},
     {"id": "yuelu-service-centre", "name": "岳麓区政务服务中心", "kind": "service_centre", "division_code": "430104"},
+    {"id": "yuelu-demo-community", "name": "岳麓区示例社区居委会", "kind": "community", "division_code": "430104"},
 ]
 SANDBOX_STAFF = [
     {"username": "clerk.cs", "display_name": "李窗口", "role": "clerk", "window_id": "cs-funeral-home", "county_code": "430100"},
     {"username": "clerk.yuelu", "display_name": "赵窗口", "role": "clerk", "window_id": "yuelu-service-centre", "county_code": "430104"},
     {"username": "supervisor.cs", "display_name": "周督查", "role": "supervisor", "county_code": "430100"},
+    {"username": "officer.housing.cs", "display_name": "钱公积金", "role": "department_officer",
+     "department": "housing_fund", "county_code": "430100"},
+    {"username": "officer.hrss.zz", "display_name": "孙人社", "role": "department_officer",
+     "department": "hrss", "county_code": "430200"},
+    {"username": "admin.hn", "display_name": "吴管理", "role": "admin", "county_code": "430000"},
+    {"username": "village.yuelu", "display_name": "郑社区", "role": "village_committee",
+     "window_id": "yuelu-demo-community", "county_code": "430104"},
 ]
 
 

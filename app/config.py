@@ -52,12 +52,14 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
     Raises ``RuntimeError`` when production mode lacks a required secret.
     """
     env = dict(os.environ if environ is None else environ)
-    sandbox = _bool(env.get("SANDBOX"), default=True)
+    # The sandbox (pretend platform login, pretend departments) is on by default only for the
+    # embedded default; with a real database it must be asked for, so production cannot forget it.
+    sandbox = _bool(env.get("SANDBOX"), default=not env.get("DATABASE_URL"))
     redis_url = env.get("REDIS_URL", "")
     jwt_secret = env.get("JWT_SECRET", "")
-    if not jwt_secret:
+    if not jwt_secret and not env.get("JWT_KEYS"):
         if not sandbox:
-            raise RuntimeError("JWT_SECRET must be set when SANDBOX is off")
+            raise RuntimeError("JWT_SECRET (or JWT_KEYS) must be set when SANDBOX is off")
         # Shared by every process of one embedded run through the instance folder.
         jwt_secret = _instance_secret("jwt")
     callback_secrets = _department_secrets(env.get("DEPARTMENT_CALLBACK_SECRETS", ""), sandbox)
@@ -71,11 +73,22 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
         "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),
+        # The SLA scan (app.supervision.sla): how often; how long before a due time the
+        # department is reminded (at most half the matter's whole period).
+        "SLA_SCAN_INTERVAL_SECONDS": int(env.get("SLA_SCAN_INTERVAL_SECONDS", "300")),
+        "DEADLINE_REMIND_HOURS": float(env.get("DEADLINE_REMIND_HOURS", "24")),
         "EMBEDDED_RUNNER_THREADS": int(env.get("EMBEDDED_RUNNER_THREADS", "4")),
         "PUBLIC_BASE_URL": base_url,
         # Where department adapters send matters; in sandbox mode the app's own sandbox.
         "DEPARTMENT_BASE_URL": env.get("DEPARTMENT_BASE_URL", f"{base_url}/sandbox/departments").rstrip("/"),
         "DEPARTMENT_TIMEOUT_SECONDS": float(env.get("DEPARTMENT_TIMEOUT_SECONDS", "10")),
+        # Per-department overrides: {"hrss": {"base_url": "...", "timeout": 20}}.
+        "DEPARTMENT_ENDPOINTS": json.loads(env.get("DEPARTMENT_ENDPOINTS", "") or "{}"),
+        # Transient failures (network, 408, 429, 5xx) are retried with exponential backoff and
+        # full jitter: min(cap, base * 2**try) seconds, at most DEPARTMENT_MAX_ATTEMPTS sends.
+        "DEPARTMENT_MAX_ATTEMPTS": int(env.get("DEPARTMENT_MAX_ATTEMPTS", "8")),
+        "DEPARTMENT_RETRY_BASE_SECONDS": float(env.get("DEPARTMENT_RETRY_BASE_SECONDS", "2")),
+        "DEPARTMENT_RETRY_CAP_SECONDS": float(env.get("DEPARTMENT_RETRY_CAP_SECONDS", "300")),
         "DEPARTMENT_CALLBACK_SECRETS": callback_secrets,
         "CALLBACK_MAX_SKEW_SECONDS": int(env.get("CALLBACK_MAX_SKEW_SECONDS", "300")),
         # Sandbox departments: seconds between receiving a matter and each report back.
@@ -84,6 +97,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SANDBOX_CALLBACK_BASE_URL": env.get("SANDBOX_CALLBACK_BASE_URL", base_url).rstrip("/"),
         "JWT_SECRET": jwt_secret,
         "JWT_KEY_ID": env.get("JWT_KEY_ID", "k1"),
+        **_identity_config(env, sandbox=sandbox, base_url=base_url, redis_url=redis_url, jwt_secret=jwt_secret),
         "JWT_ISSUER": env.get("JWT_ISSUER", "hsyjs"),
         "JWT_AUDIENCE": env.get("JWT_AUDIENCE", "hsyjs-app"),
         "ACCESS_TOKEN_SECONDS": int(env.get("ACCESS_TOKEN_SECONDS", "900")),
@@ -91,7 +105,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "LOGIN_CODE_SECONDS": int(env.get("LOGIN_CODE_SECONDS", "300")),
         "QR_LINK_BASE": env.get("QR_LINK_BASE", f"{base_url}/mp/scan").rstrip("/"),
         "QR_SECRET": env.get("QR_SECRET") or _required_secret("QR_SECRET", "qr", sandbox),
-        "QR_TOKEN_DAYS": int(env.get("QR_TOKEN_DAYS", "90")),
+        "QR_TOKEN_DAYS": _positive_int(env, "QR_TOKEN_DAYS", 90),
         "CALENDAR_OVERRIDES_PATH": env.get(
             "CALENDAR_OVERRIDES_PATH", str(PROJECT_ROOT / "app" / "calendar" / "data" / "overrides.json")
         ),
@@ -99,6 +113,8 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
             "CATALOGUE_PATH", str(PROJECT_ROOT / "app" / "catalogue" / "data" / "matters.json")
         ),
         "SANDBOX_STAFF_PASSWORD": env.get("SANDBOX_STAFF_PASSWORD", "sandbox-pass-2026"),
+        **_materials_config(env),
+        **_notify_config(env, sandbox=sandbox),
         "API_TITLE": "身后一件事一次办 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -106,6 +122,13 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "JSON_AS_ASCII": False,
     }
+
+
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    value = int(env.get(name) or default)
+    if value <= 0:
+        raise RuntimeError(f"{name} must be a positive number")
+    return value
 
 
 def _required_secret(variable: str, name: str, sandbox: bool) -> str:
@@ -134,3 +157,122 @@ def _department_secrets(raw: str, sandbox: bool) -> dict[str, list[str]]:
         raise RuntimeError("DEPARTMENT_CALLBACK_SECRETS must be set when SANDBOX is off")
     shared = _instance_secret("department-callbacks")
     return {dept: [f"{shared}-{dept}"] for dept in DEPARTMENTS}
+
+
+#: Rate limits (Flask-Limiter notation, ``;`` between several) and what each is counted per.
+RATE_LIMIT_DEFAULTS = {
+    "RATE_LIMIT_STAFF_LOGIN": "20/minute;200/day",  # per client address
+    "RATE_LIMIT_STAFF_LOGIN_ACCOUNT": "5/minute;30/hour",  # per username: password and TOTP guessing
+    "RATE_LIMIT_PLATFORM_LOGIN": "30/minute",  # per client address
+    "RATE_LIMIT_LOGIN_CODE": "10/minute",  # per client address (sandbox platform)
+    "RATE_LIMIT_SCAN": "30/minute;300/day",  # per family member: QR token guessing
+    "RATE_LIMIT_SCAN_IP": "120/minute",  # per client address
+    "RATE_LIMIT_BIND": "10/minute;100/day",  # per family member
+}
+
+
+def _identity_config(env: dict[str, str], *, sandbox: bool, base_url: str, redis_url: str, jwt_secret: str) -> dict:
+    """Sign-in, token keys, staff second factor, the platform adapter and rate limits (issue 5).
+
+    ``JWT_KEYS`` is JSON ``{kid: secret}``; ``JWT_KEY_ID`` names the one that signs and every
+    other verifies, so keys rotate without logging anyone out. Without it ``JWT_SECRET`` is the
+    single key ``JWT_KEY_ID``.
+    """
+    kid = env.get("JWT_KEY_ID", "k1")
+    keys = json.loads(env["JWT_KEYS"]) if env.get("JWT_KEYS") else {kid: jwt_secret}
+    if kid not in keys:
+        raise RuntimeError(f"JWT_KEY_ID {kid!r} is not one of JWT_KEYS")
+    if not sandbox and any(len(secret) < 32 for secret in keys.values()):
+        raise RuntimeError("every JWT key must be at least 32 characters")
+    platform_base = env.get("PLATFORM_BASE_URL", f"{base_url}/sandbox/platform" if sandbox else "").rstrip("/")
+    platform_secret = env.get("PLATFORM_CLIENT_SECRET", "")
+    if not platform_secret and sandbox:
+        platform_secret = _instance_secret("platform-client")
+    if platform_base and not platform_secret:
+        raise RuntimeError("PLATFORM_CLIENT_SECRET must be set with PLATFORM_BASE_URL")
+    return {
+        "JWT_KEYS": keys,
+        "STAFF_TOTP_REQUIRED": _bool(env.get("STAFF_TOTP_REQUIRED"), default=not sandbox),
+        "TOTP_ISSUER": env.get("TOTP_ISSUER", "身后一件事一次办"),
+        # The platform (湘易办 / mini-program) code exchange; in sandbox mode the app's own sandbox.
+        "PLATFORM_BASE_URL": platform_base,
+        "PLATFORM_CLIENT_ID": env.get("PLATFORM_CLIENT_ID", "hsyjs"),
+        "PLATFORM_CLIENT_SECRET": platform_secret,
+        "PLATFORM_TIMEOUT_SECONDS": float(env.get("PLATFORM_TIMEOUT_SECONDS", "5")),
+        # Flask-Limiter: Redis when REDIS_URL is set, else this process's memory; if Redis is
+        # down the limits fall back to memory instead of failing the request.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", redis_url or "memory://"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", "hsyjs-rl"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        **{name: env.get(name, default) for name, default in RATE_LIMIT_DEFAULTS.items()},
+    }
+
+
+#: Debian's TrueType CJK fonts the printed form can embed, first found wins (fonts-wqy-zenhei first).
+PDF_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def _materials_config(env: dict[str, str]) -> dict:
+    """Uploads (issue 8): size and pixel caps, where files are kept, the printed form's font.
+
+    ``UPLOAD_MAX_BYTES`` caps one file (default 10 MiB); Flask's ``MAX_CONTENT_LENGTH`` caps the
+    whole request a little above it, so an oversized body is refused (413) before it is read.
+    ``UPLOAD_MAX_PIXELS`` caps width × height of an image, checked before it is decoded.
+    ``UPLOAD_STORAGE`` is ``local`` (files under ``UPLOAD_DIR``); see ``app.materials.storage``.
+    ``PDF_FONT_PATH``: a TrueType CJK font (.ttf/.ttc); empty = the first of
+    ``PDF_FONT_CANDIDATES`` that exists.
+    """
+    max_bytes = int(env.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+    return {
+        "UPLOAD_MAX_BYTES": max_bytes,
+        "MAX_CONTENT_LENGTH": max_bytes + 256 * 1024,  # room for the multipart envelope
+        "UPLOAD_MAX_PIXELS": int(env.get("UPLOAD_MAX_PIXELS", str(50_000_000))),
+        "UPLOAD_STORAGE": env.get("UPLOAD_STORAGE", "local"),
+        "UPLOAD_DIR": env.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        "PDF_FONT_PATH": env.get("PDF_FONT_PATH", ""),
+    }
+
+
+def _quiet_hours(raw: str) -> tuple[str, str] | None:
+    """``"22:00-07:00"`` → ``("22:00", "07:00")``; ``""`` or ``off`` → ``None`` (no quiet hours)."""
+    raw = raw.strip()
+    if raw.lower() in {"", "off", "none"}:
+        return None
+    parts = [p.strip() for p in raw.split("-")]
+    ok = len(parts) == 2 and all(len(p) == 5 and p[2] == ":" and p.replace(":", "").isdigit() for p in parts)
+    if not ok or any(int(p[:2]) > 23 or int(p[3:]) > 59 for p in parts):
+        raise RuntimeError(f"QUIET_HOURS must look like 22:00-07:00 (Asia/Shanghai), got {raw!r}")
+    return parts[0], parts[1]
+
+
+def _notify_config(env: dict[str, str], *, sandbox: bool) -> dict:
+    """Telling the family (issue 7): channels, quiet hours, bounded retries.
+
+    ``QUIET_HOURS`` (Asia/Shanghai, default ``22:00-07:00``; ``off`` disables): routine pushes wait
+    until it ends, urgent ones go at once. ``NOTIFY_GATEWAY_URL`` is the platform's message centre
+    (app push, mini-program subscribe messages, SMS); empty in sandbox mode = the sandbox twins,
+    empty in production = inbox only. ``MP_TEMPLATE_IDS`` is JSON ``{"progress": "<platform
+    template id>", ...}``. Failed sends are retried ``NOTIFY_MAX_ATTEMPTS`` times with backoff
+    ``min(cap, base * 2**n)`` seconds; a send in flight is retried after ``NOTIFY_LEASE_SECONDS``.
+    """
+    return {
+        "QUIET_HOURS": _quiet_hours(env.get("QUIET_HOURS", "22:00-07:00")),
+        "NOTIFY_GATEWAY_URL": env.get("NOTIFY_GATEWAY_URL", "").rstrip("/"),
+        "NOTIFY_GATEWAY_TOKEN": env.get("NOTIFY_GATEWAY_TOKEN", ""),
+        "NOTIFY_SANDBOX_TWINS": sandbox and not env.get("NOTIFY_GATEWAY_URL"),
+        "NOTIFY_TIMEOUT_SECONDS": float(env.get("NOTIFY_TIMEOUT_SECONDS", "5")),
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "NOTIFY_RETRY_BASE_SECONDS": float(env.get("NOTIFY_RETRY_BASE_SECONDS", "30")),
+        "NOTIFY_RETRY_CAP_SECONDS": float(env.get("NOTIFY_RETRY_CAP_SECONDS", "1800")),
+        "NOTIFY_LEASE_SECONDS": int(env.get("NOTIFY_LEASE_SECONDS", "120")),
+        # How often the sweep queues due pushes (rq cron job ``notify-sweep``, or the embedded loop).
+        "NOTIFY_SWEEP_SECONDS": int(env.get("NOTIFY_SWEEP_SECONDS", "60")),
+        # A one-time subscribe consent unused this long is treated as lapsed *(configurable)*.
+        "MP_CONSENT_DAYS": int(env.get("MP_CONSENT_DAYS", "30")),
+        "MP_TEMPLATE_IDS": json.loads(env.get("MP_TEMPLATE_IDS", "") or "{}"),
+    }

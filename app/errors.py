@@ -49,6 +49,20 @@ class RuleViolation(DomainError):
     status, code, message = 422, "rule_violation", "申请不符合办理条件"
 
 
+class PayloadTooLarge(DomainError):
+    status, code, message = 413, "too_large", "上传的内容太大"
+
+
+class UnsupportedMediaType(DomainError):
+    """The bytes are not of a type the endpoint takes (judged from the content, not the name)."""
+
+    status, code, message = 415, "unsupported_media_type", "不支持此文件类型"
+
+
+class ServiceUnavailable(DomainError):
+    status, code, message = 503, "service_unavailable", "服务暂时不可用，请稍后再试"
+
+
 # Chinese wording for the HTTP errors Flask or flask-smorest may raise themselves.
 _HTTP_MESSAGES = {
     400: ("bad_request", "请求格式有误"),
@@ -100,6 +114,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException):
         code, message = _HTTP_MESSAGES.get(err.code or 500, ("error", "请求无法处理"))
+        message = getattr(err, "chinese", None) or message
         errors = {}
         data = getattr(err, "data", None) or {}
         if isinstance(data, dict) and data.get("messages"):

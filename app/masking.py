@@ -5,6 +5,8 @@ phone 13800000000 → 138****0000.
 """
 from __future__ import annotations
 
+import re
+
 
 def mask_id_number(value: str | None) -> str | None:
     if not value:
@@ -22,3 +24,20 @@ def mask_phone(value: str | None) -> str | None:
     if not value:
         return value
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
+
+
+_LONG_NUMBER = re.compile(r"\d(?:[ -]?\d){6,}[Xx]?")
+
+
+def mask_numbers_in_text(text: str | None) -> str | None:
+    """Free text (e.g. a family's comment) with every run of 7 or more digits masked except its
+    first 3 and last 2 digits: 电话13800000000 → 电话138******00. Spaces and dashes inside a
+    number count as part of it; shorter numbers (dates, amounts) are kept."""
+    if not text:
+        return text
+
+    def mask(match: re.Match) -> str:
+        digits = re.sub(r"[^0-9Xx]", "", match[0])
+        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+
+    return _LONG_NUMBER.sub(mask, text)

@@ -42,7 +42,12 @@ def enqueue(job: str, *ids: str | int, delay_seconds: float = 0, app: Flask | No
 def _flush_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     for job, ids, delay in pending or []:
-        enqueue(job, *ids, delay_seconds=delay)
+        try:
+            enqueue(job, *ids, delay_seconds=delay)
+        except Exception as exc:  # noqa: BLE001 - the queue is transport only
+            # The change is committed and its state is in the database: the reconciler sends
+            # this job again once the queue is back. The caller's answer must not turn into an error.
+            log.warning("could not queue %s (%s); the reconciler will", job, type(exc).__name__, extra={"job": job})
 
 
 @event.listens_for(Session, "after_rollback")
@@ -75,6 +80,13 @@ class RQRunner:
             self._local.queue = queue
         return queue
 
+    def housekeeping(self) -> None:
+        """Move jobs of dead workers out of RQ's started registry (RQ itself does this only
+        every ten minutes); the reconciler then re-sends their work from the database."""
+        from rq.registry import StartedJobRegistry
+
+        StartedJobRegistry(queue=self._queue()).cleanup()
+
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
         resolve(job)  # fail here, in the caller, on a misspelt job
         if delay_seconds > 0:
@@ -94,16 +106,28 @@ class EmbeddedRunner:
         self._interval = app.config["RECONCILE_INTERVAL_SECONDS"]
         self._timer_started = False
 
+    def housekeeping(self) -> None:
+        """Nothing to clean: the embedded runner keeps no registry."""
+
     def start_periodic(self) -> None:
-        """Run the reconciler every ``RECONCILE_INTERVAL_SECONDS`` (the embedded twin of ``rq cron``)."""
+        """Run the reconciler every ``RECONCILE_INTERVAL_SECONDS`` (the embedded twin of ``rq cron``),
+        and the notification sweep and SLA scan at their own intervals."""
         if self._timer_started or self._interval <= 0:
             return
         self._timer_started = True
 
         def loop():
+            sla_every, last_scan = self.app.config["SLA_SCAN_INTERVAL_SECONDS"], time.monotonic()
+            sweep_every, last_sweep = self.app.config["NOTIFY_SWEEP_SECONDS"], time.monotonic()
             while True:
                 time.sleep(self._interval)
                 self.submit("jobs.maintenance.reconcile", (), 0)
+                if 0 < sweep_every <= time.monotonic() - last_sweep:  # pushes now due (app.notify.delivery)
+                    last_sweep = time.monotonic()
+                    self.submit("jobs.notify.sweep", (), 0)
+                if 0 < sla_every <= time.monotonic() - last_scan:  # deadlines (app.supervision.sla)
+                    last_scan = time.monotonic()
+                    self.submit("jobs.supervision.sla_scan", (), 0)
 
         threading.Thread(target=loop, daemon=True, name="reconciler").start()
 
@@ -139,5 +163,19 @@ class EmbeddedRunner:
         return True
 
 
+def housekeeping(app: Flask | None = None) -> None:
+    """Clean the queue's bookkeeping of dead workers (called by the reconciler)."""
+    app = app or current_app._get_current_object()
+    try:
+        app.extensions["hsyjs_runner"].housekeeping()
+    except Exception as exc:  # noqa: BLE001 - a queue outage must not stop the reconciler
+        log.warning("queue housekeeping failed: %s", type(exc).__name__)
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["hsyjs_runner"] = RQRunner(app) if app.config["REDIS_URL"] else EmbeddedRunner(app)
+    runner = RQRunner(app) if app.config["REDIS_URL"] else EmbeddedRunner(app)
+    app.extensions["hsyjs_runner"] = runner
+    if isinstance(runner, EmbeddedRunner):
+        # The periodic jobs start with the first request (not at import, not for CLI commands),
+        # so work left half-done by a killed server is picked up as soon as it serves again.
+        app.before_request(runner.start_periodic)

@@ -1,9 +1,9 @@
 """Case answers: status, matters with department, deadline and outcome; private numbers masked."""
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from app.catalogue.service import department_name, get_matter, prerequisite_name
 from app.masking import mask_account, mask_id_number, mask_phone
-from schemas.common import BaseSchema
+from schemas.common import BaseSchema, Length, OneOf
 from schemas.output import ShanghaiDateTime
 
 CASE_STATUS_NAMES = {"draft": "草稿", "submitted": "已提交", "accepted": "已受理", "in_progress": "联办中",
@@ -21,6 +21,7 @@ class OutcomeSchema(Schema):
     payout_account = fields.Function(lambda o: mask_account(o.get("payout_account")),
                                      metadata={"description": "收款账号（已遮蔽）"})
     effective_date = fields.String(metadata={"description": "生效日期（停发自该日起）"})
+    refund_required_fen = fields.Integer(metadata={"description": "需退回医保部门的多划拨金额，单位：分"})
     note = fields.String()
 
 
@@ -39,6 +40,7 @@ class MatterSchema(Schema):
     due_state_name = fields.Function(lambda m: DUE_STATE_NAMES.get(m.due_state) if m.due_state else None)
     due_at = ShanghaiDateTime(allow_none=True)
     deadline_rule = fields.String(allow_none=True)
+    overdue = fields.Boolean(metadata={"description": "已超过办结时限仍未办结，或超时办结"})
     effective_date = fields.Date(allow_none=True)
     outcome = fields.Nested(OutcomeSchema)
     reason = fields.String(allow_none=True)
@@ -97,12 +99,13 @@ class EventSchema(Schema):
 
 
 class MaterialRequestSchema(BaseSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["death_certificate", "deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in"]))
+    kind = fields.String(required=True, validate=OneOf(
+        ["death_certificate", "deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in",
+         "application_form", "applicant_id_card", "social_security_card"]))
 
 
 class QrQuerySchema(BaseSchema):
-    format = fields.String(load_default="png", validate=validate.OneOf(["png", "svg", "json"]))
+    format = fields.String(load_default="png", validate=OneOf(["png", "svg", "json"]))
 
 
 class MessageSchema(Schema):
@@ -115,7 +118,7 @@ class MessageSchema(Schema):
 
 
 class ScanRequestSchema(BaseSchema):
-    token = fields.String(required=True, validate=validate.Length(min=1, max=32, error="二维码内容不正确"))
+    token = fields.String(required=True, validate=Length(min=1, max=32, error="二维码内容不正确"))
 
 
 class ScanResultSchema(Schema):
@@ -128,3 +131,20 @@ class ScanResultSchema(Schema):
 class BindResultSchema(Schema):
     case_id = fields.String()
     membership = fields.String(metadata={"description": "applicant（申请人）| pending（待申请人同意）"})
+
+
+class _DeceasedCorrectionSchema(BaseSchema):
+    bank_account = fields.Dict()
+    social_security_card = fields.Dict()
+
+
+class _ApplicantCorrectionSchema(BaseSchema):
+    phone = fields.String()
+    address = fields.String()
+
+
+class CorrectionSchema(BaseSchema):
+    """Fields a family may correct after a rejection; checked again with the whole form."""
+
+    deceased = fields.Nested(_DeceasedCorrectionSchema)
+    applicant = fields.Nested(_ApplicantCorrectionSchema)

@@ -103,7 +103,14 @@ class Range(validate.Range):
 
 
 class Regexp(validate.Regexp):
+    """The whole value must match: ``$`` in ``re.match`` would let a trailing newline through."""
+
     default_message = "格式不正确"
+
+    def __call__(self, value):
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
 class Equal(validate.Equal):

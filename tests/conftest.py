@@ -31,6 +31,15 @@ TEST_SECRETS = {
 }
 
 
+def _test_rate_limits() -> dict:
+    from app.config import RATE_LIMIT_DEFAULTS
+
+    return {name: "100000/minute" for name in RATE_LIMIT_DEFAULTS}
+
+
+TEST_RATE_LIMITS = _test_rate_limits()
+
+
 def _callback_secrets() -> str:
     import json
 
@@ -59,6 +68,11 @@ class LiveStack:
             runner.wait_idle(timeout)
 
 
+def start_stack(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread]:
+    """Serve a migrated, seeded app over HTTP on 127.0.0.1; ``env`` adds to the test settings."""
+    return _start(mode, env, tmp)
+
+
 def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread]:
     from app import create_app
     from app.config import load_config
@@ -66,9 +80,17 @@ def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread
     holder = _Holder()
     server = make_server("127.0.0.1", 0, holder, threaded=True)
     base_url = f"http://127.0.0.1:{server.server_port}"
-    env = {**env, "PUBLIC_BASE_URL": base_url, "SANDBOX": "1", "SANDBOX_DEPARTMENT_LATENCY_SECONDS": "0",
+    env = {"PUBLIC_BASE_URL": base_url, "SANDBOX": "1", "SANDBOX_DEPARTMENT_LATENCY_SECONDS": "0",
            "JWT_SECRET": TEST_SECRETS["JWT_SECRET"], "QR_SECRET": TEST_SECRETS["QR_SECRET"],
-           "DEPARTMENT_CALLBACK_SECRETS": _callback_secrets()}
+           "DEPARTMENT_CALLBACK_SECRETS": _callback_secrets(),
+           # Short retries and timeouts so outage tests finish in seconds.
+           "DEPARTMENT_RETRY_BASE_SECONDS": "0.2", "DEPARTMENT_RETRY_CAP_SECONDS": "1",
+           "DEPARTMENT_TIMEOUT_SECONDS": "2", "DEPARTMENT_MAX_ATTEMPTS": "6",
+           # Journeys sign in and scan many times from one address: raise the limits (tests of the
+           # limits themselves set low ones) and keep this run's counters apart in Redis.
+           **TEST_RATE_LIMITS, "RATELIMIT_KEY_PREFIX": TEST_QUEUE,
+           "UPLOAD_DIR": str(tmp / "uploads"),  # never the repository's instance/
+           **env}
     app = create_app(load_config(env))
     holder.app = app
     with app.app_context():
@@ -92,23 +114,24 @@ def embedded_stack(tmp_path_factory):
     stack.server.shutdown()
 
 
-def _fresh_postgres() -> str:
+def fresh_postgres(name: str = PG_TEST_DB) -> str:
+    """Create an empty database ``name`` (dropping an old one); out: its URL."""
     import psycopg
 
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{PG_TEST_DB}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL} (run .ci/run, which starts it): {exc}")
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{PG_TEST_DB}"
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _drop_postgres() -> None:
+def drop_postgres(name: str = PG_TEST_DB) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{PG_TEST_DB}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _check_redis() -> None:
@@ -127,7 +150,7 @@ def start_worker(stack: LiveStack, log_path: Path) -> subprocess.Popen:
     env = {**os.environ, **stack.env, "PYTHONPATH": str(ROOT)}
     log = open(log_path, "ab")
     return subprocess.Popen(
-        [str(rq), "worker", "--with-scheduler", "--url", stack.env["REDIS_URL"], "--name",
+        [str(rq), "worker", "-w", "jobs.worker.AppWorker", "--with-scheduler", "--url", stack.env["REDIS_URL"], "--name",
          f"test-{log_path.stem}-{os.getpid()}", stack.env["RQ_QUEUE"]],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -138,7 +161,7 @@ def postgres_stack(tmp_path_factory):
     if os.environ.get("HSYJS_SKIP_SERVICES") == "1" and not os.environ.get("CI"):
         pytest.skip("HSYJS_SKIP_SERVICES=1: PostgreSQL + Redis stack skipped on this developer machine")
     tmp = tmp_path_factory.mktemp("postgres")
-    database_url = _fresh_postgres()
+    database_url = fresh_postgres()
     _check_redis()
     stack, _ = _start("postgres", {"DATABASE_URL": database_url, "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": TEST_QUEUE},
                       tmp)
@@ -156,7 +179,7 @@ def postgres_stack(tmp_path_factory):
         from app.extensions import db
 
         db.engine.dispose()
-    _drop_postgres()
+    drop_postgres()
 
 
 @pytest.fixture(params=["embedded", "postgres"])

@@ -1,8 +1,10 @@
 """Test helpers: a small HTTP client for the live stacks and fresh fictional forms."""
 from __future__ import annotations
 
+import json
 import random
 import time
+import uuid
 from datetime import date, timedelta
 
 import requests
@@ -81,3 +83,31 @@ class Api:
 
 def all_final(case: dict) -> bool:
     return case["status"] == "completed" and all(m["status"] in FINAL for m in case["matters"])
+
+
+def scenario(stack, department: str, behaviour: str, **fields) -> dict:
+    """Make a sandbox department misbehave (see ``app.sandbox.models.SandboxScenario``)."""
+    return Api(stack.base_url).post(f"/sandbox/departments/{department}/scenarios",
+                                    json={"behaviour": behaviour, **fields}, expect=201).json()
+
+
+def department_secret(stack, department: str) -> str:
+    return json.loads(stack.env["DEPARTMENT_CALLBACK_SECRETS"])[department][0]
+
+
+def send_callback(stack, department: str, report: dict, *, secret: str | None = None, timestamp: int | None = None,
+                  delivery_id: str | None = None, body: bytes | None = None, drop: str | None = None):
+    """POST a department callback signed like a department would (or broken on purpose)."""
+    from app.departments.signing import signed_headers
+
+    raw = json.dumps(report, ensure_ascii=False).encode()
+    headers = signed_headers(secret or department_secret(stack, department), delivery_id or uuid.uuid4().hex,
+                             int(time.time()) if timestamp is None else timestamp, raw)
+    if drop:
+        headers.pop(drop)
+    return requests.post(f"{stack.base_url}/api/v1/departments/{department}/callbacks", data=body or raw,
+                         headers=headers, timeout=30)
+
+
+def matter(case: dict, code: str) -> dict:
+    return next(m for m in case["matters"] if m["code"] == code)

@@ -48,12 +48,15 @@ class Due:
     department). ``due_at``: aware Asia/Shanghai datetime, only when scheduled.
     ``effective_date``: the last day of the period (for ``next_month_start``: the first day the
     benefit no longer applies), only when scheduled. ``rule_text``: the rule in Chinese.
+    ``missing_year``: the year the calendar lacks, only when ``pending_calendar`` (the operator
+    alert names it).
     """
 
     state: str
     due_at: datetime | None
     effective_date: date | None
     rule_text: str
+    missing_year: int | None = None
 
 
 def end_of_day(d: date) -> datetime:
@@ -110,8 +113,8 @@ def compute_due(rule: dict, started_at: datetime, calendar: WorkingDayCalendar) 
         else:  # same_working_day
             day = start.date()
             last = day if calendar.is_working_day(day) else calendar.next_working_day(day)
-    except UnknownCalendarYear:
-        return Due(PENDING_CALENDAR, None, None, text)
+    except UnknownCalendarYear as gap:
+        return Due(PENDING_CALENDAR, None, None, text, missing_year=gap.year)
     return Due(SCHEDULED, end_of_day(last), last, text)
 
 

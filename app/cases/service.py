@@ -9,23 +9,32 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from app import clock
 from app.cases.models import Case, CaseMaterial, CaseMember, Event
 from app.cases.timeline import record_event
-from app.catalogue.service import evaluate, get_matter, load_catalogue
+from app.catalogue.service import evaluate, get_matter, load_catalogue, waits_for
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.extensions import db
-from app.identity.models import FamilyUser, StaffUser
+from app.identity.models import FamilyUser, StaffUser, Window
+from app.identity.scope import in_area
 from app.identity.tokens import Principal
 from app.matters.models import Matter
+from app.materials.checklist import note_acceptance_with_missing, settle_supplement_requests
 from app.matters.service import release_ready_matters
 from app.qr import service as qr
 from app.tasks import enqueue_after_commit
 
 ACCEPT_JOB = "jobs.cases.accept_case"
-#: Materials a clerk or the family can record (prerequisite codes of the catalogue).
-MATERIAL_KINDS = ("death_certificate", "deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in")
-STAFF_ALL_CASES = frozenset({"admin", "supervisor"})
+#: Materials a clerk or the family can record (prerequisite codes of the catalogue, and the
+#: materials of 二(二) a window sees: the signed paper form, the applicant's ID, the social security card).
+MATERIAL_KINDS = ("death_certificate", "deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in",
+                  "application_form", "applicant_id_card", "social_security_card")
+#: Staff who file a case for a family: window clerks, and village committees for a death at home.
+FILING_ROLES = ("clerk", "village_committee")
+#: Staff who see every case; supervisors see their county's (``_in_staff_area``).
+STAFF_ALL_CASES = frozenset({"admin"})
 
 
 def _new_reference() -> str:
@@ -65,13 +74,9 @@ def create_case(
     if not eligibility.will_create:
         raise RuleViolation("请至少选择一项要办理的事项", errors={"requested_matters": ["请至少选择一项要办理的事项"]})
     deceased_id = form["deceased"]["id_number"]
-    existing = _open_case_for(deceased_id)
-    if existing is not None:
-        raise Conflict(f"逝者已有办理中的申请（编号 {existing.reference}），请勿重复提交", code="duplicate_case")
-
     staff = family = None
     if principal.kind == "staff":
-        if principal.role != "clerk":
+        if principal.role not in FILING_ROLES:
             raise Forbidden("只有受理窗口工作人员可以代为填报")
         staff = db.session.get(StaffUser, int(principal.subject))
     else:
@@ -82,6 +87,9 @@ def create_case(
                 errors={"applicant.id_number": ["申请人身份证号码与登录人不一致，请由申请人本人登录后提交"]},
                 code="applicant_mismatch",
             )
+    # Only after the caller is known: the answer must not confirm a death to a stranger.
+    if _open_case_for(deceased_id) is not None:
+        raise _duplicate()
     window_id = staff.window_id if staff else None
     if family:
         materials_received = []
@@ -103,7 +111,11 @@ def create_case(
         submitted_at=now,
     )
     db.session.add(case)
-    db.session.flush()
+    try:
+        db.session.flush()  # the partial unique index decides a race between two requests
+    except IntegrityError:
+        db.session.rollback()
+        raise _duplicate() from None
     catalogue = {entry["code"]: entry for entry in load_catalogue()["matters"]}
     for position, item in enumerate(eligibility.will_create):
         entry = catalogue[item.code]
@@ -115,8 +127,8 @@ def create_case(
                 department=entry["department"],
                 automatic=entry["mode"] == "automatic",
                 status="waiting",
-                requires=list(entry.get("waits_for", [])),
-                waiting_for=list(entry.get("waits_for", [])),
+                requires=waits_for(entry, form),
+                waiting_for=waits_for(entry, form),
                 deadline_spec=dict(entry.get("deadline", {})),
                 offline=bool(entry.get("offline")),
             )
@@ -132,8 +144,17 @@ def create_case(
     else:
         record_event(case, kind="case_submitted", summary="窗口已收到申请。", actor=actor, notify=False)
         _accept(case, actor=actor)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same deceased raced in through another request
+        db.session.rollback()
+        raise _duplicate() from None
     return case
+
+
+def _duplicate() -> Conflict:
+    return Conflict("逝者已有办理中的申请，请勿重复提交；如需查询进度，请扫描申请二维码或联系受理窗口",
+                    code="duplicate_case")
 
 
 def _open_case_for(deceased_id_number: str) -> Case | None:
@@ -149,6 +170,7 @@ def _accept(case: Case, *, actor: str) -> None:
     record_event(case, kind="case_accepted",
                  summary=f"申请已受理（编号 {case.reference}），相关部门将联合办理。", actor=actor)
     release_ready_matters(case, actor=actor)
+    note_acceptance_with_missing(case, actor=actor)  # 容缺受理: accepted, and what is still missing
 
 
 def accept_case(*, case_id: str) -> Case:
@@ -190,13 +212,14 @@ def record_material(*, case_id: str, kind: str, principal: Principal) -> Case:
         record_event(case, kind="material_recorded", summary=f"窗口已登记材料：{_material_name(kind)}",
                      actor=f"staff:{principal.subject}")
         release_ready_matters(case)
+        settle_supplement_requests(case, actor=f"staff:{principal.subject}")
     db.session.commit()
     return case
 
 
 def _material_name(kind: str) -> str:
     data = load_catalogue()
-    return data["prerequisites"].get(kind, kind)
+    return data["prerequisites"].get(kind) or data["materials"].get(kind, kind)
 
 
 def materials_of(case: Case) -> list[CaseMaterial]:
@@ -212,11 +235,21 @@ def can_read(case: Case, principal: Principal) -> bool:
         return member is not None
     if principal.role in STAFF_ALL_CASES:
         return True
-    if principal.role == "clerk":
+    if principal.role in {"clerk", "village_committee"}:
         return case.window_id is not None and case.window_id == principal.window_id
     if principal.role == "department_officer":
-        return any(m.department == principal.department for m in case.matters)
+        return any(m.department == principal.department for m in case.matters) and _in_staff_area(case, principal)
+    if principal.role == "supervisor":
+        return _in_staff_area(case, principal)
     return False
+
+
+def _in_staff_area(case: Case, principal: Principal) -> bool:
+    # The deceased's household registration decides which county's departments act; the
+    # window's division covers the county's own windows (GB/T 2260 codes).
+    hukou = ((case.form or {}).get("deceased") or {}).get("household_registration") or {}
+    window = db.session.get(Window, case.window_id) if case.window_id else None
+    return in_area(principal.county_code, hukou.get("division_code"), window.division_code if window else None)
 
 
 def get_case(*, case_id: str, principal: Principal) -> Case:

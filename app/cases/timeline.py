@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from app.cases.models import Case, Event
 from app.extensions import db
-from app.notify.service import notify_case
+from app.matters.models import Matter
+from app.notify.fanout import fan_out
 
 
 def record_event(
@@ -16,16 +17,23 @@ def record_event(
     data: dict | None = None,
     notify: bool = True,
     applicant_only: bool = False,
+    urgent: bool | None = None,
 ) -> Event:
     """Append an event (inside the caller's transaction) and, if ``notify``, tell the family.
 
     ``summary`` is the Chinese sentence the family reads; it must hold no private numbers.
+    Telling the family (``app.notify.fanout``): the template of ``kind`` decides who is told
+    (``applicant_only`` narrows it to the applicant) and through which channels; ``urgent``
+    overrides the template's urgency (urgent news ignores quiet hours). Bumps ``case.version``,
+    which the case's ``ETag`` is made from.
     """
     event = Event(case_id=case.id, kind=kind, summary=summary, actor=actor, matter_id=matter_id, data=data or {})
     db.session.add(event)
     case.version = (case.version or 0) + 1
     if notify:
-        notify_case(case, title=_title(kind), body=summary, applicant_only=applicant_only)
+        db.session.flush()  # the event's id keys its notifications
+        matter = db.session.get(Matter, matter_id) if matter_id else None
+        fan_out(case, event, matter=matter, applicant_only=applicant_only, urgent=urgent, fallback_title=_title(kind))
     return event
 
 
@@ -39,6 +47,10 @@ _TITLES = {
     "matter_rejected": "事项需要您处理",
     "matter_not_applicable": "事项无需办理",
     "member_bound": "已关联申请",
+    "accepted_with_missing_materials": "尚需补充材料",
+    "supplement_requested": "请补充材料",
+    "supplement_completed": "材料已收齐",
+    "originals_handed_in": "原件已交回",
 }
 
 

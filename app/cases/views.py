@@ -1,15 +1,18 @@
 """Cases: create, read, timeline, QR code, materials; the family's own case list."""
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from app.cases import service
+from app.cases import letter, live, service
 from app.clock import shanghai
 from app.identity.auth import BEARER, current_principal, login_required
+from app.materials import service as materials_service
 from app.qr import service as qr
 from schemas.cases import CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
+from schemas.materials import MaterialsSchema
 from schemas.form import ApplicationFormSchema
+from schemas.notify import CaseLetterSchema, EventsQuerySchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1", description="申请（案件）")
 
@@ -22,7 +25,12 @@ class CaseCreateSchema(ApplicationFormSchema):
     materials_received = fields.List(
         fields.String(), load_default=list,
         metadata={"description": "窗口已收到的材料（仅工作人员）：deceased_id_card_clipped_scan、"
-                                 "hukou_page_clipped_scan、originals_handed_in、death_certificate"},
+                                 "hukou_page_clipped_scan、originals_handed_in、death_certificate、"
+                                 "applicant_id_card、social_security_card"},
+    )
+    paper_form_received = fields.Boolean(
+        load_default=False,
+        metadata={"description": "窗口已收到申请人签字的纸质申请表（线下办理，仅工作人员）"},
     )
 
 
@@ -37,6 +45,8 @@ class Cases(MethodView):
     def post(self, body):
         """提交申请：窗口工作人员代填即受理并生成二维码；家属在手机上提交后自动审核受理"""
         materials = body.pop("materials_received", [])
+        if body.pop("paper_form_received", False):
+            materials = [*materials, "application_form"]
         intake_token = body.pop("intake_token", None)
         return service.create_case(form=body, principal=current_principal(), materials_received=materials,
                                    intake_token=intake_token)
@@ -45,11 +55,40 @@ class Cases(MethodView):
 @blp.route("/cases/<case_id>")
 class CaseDetail(MethodView):
     @blp.doc(security=BEARER)
-    @blp.response(200, CaseSchema)
+    @blp.response(200, CaseSchema, headers={"ETag": {"description": "带回 If-None-Match，未变化时返回 304",
+                                                      "schema": {"type": "string"}}})
+    @blp.alt_response(304, description="自上次（If-None-Match 所带 ETag）以来没有变化")
     @login_required()
     def get(self, case_id):
-        """查看申请：状态，各事项的办理部门、状态、时限和结果（敏感号码已遮蔽）"""
-        return service.get_case(case_id=case_id, principal=current_principal())
+        """查看申请：状态，各事项的办理部门、状态、时限和结果（敏感号码已遮蔽）。
+        带上次的 ETag 作 If-None-Match 请求，没有变化时返回 304。"""
+        case, etag = live.get_case_with_etag(case_id=case_id, principal=current_principal())
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if request.if_none_match.contains_weak(etag.strip('"')):
+            return Response(status=304, headers=headers)
+        return case, 200, headers
+
+
+@blp.route("/cases/<case_id>/events")
+class CaseEvents(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(EventsQuerySchema, location="query")
+    @blp.response(200, EventSchema(many=True))
+    @login_required()
+    def get(self, query, case_id):
+        """新的办理进度（长轮询）：返回编号大于 after 的事件；暂时没有就最多等待 wait 秒（≤ 30），有新事件立即返回"""
+        return live.events_after(case_id=case_id, principal=current_principal(), after=query["after"],
+                                 wait=query["wait"])
+
+
+@blp.route("/cases/<case_id>/summary")
+class CaseLetter(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, CaseLetterSchema)
+    @login_required()
+    def get(self, case_id):
+        """办结告知：各部门确认了什么——停发的待遇（停发日期）、注销的证件（编号）、发放的款项（金额，遮蔽后的账号）"""
+        return letter.case_letter(case_id=case_id, principal=current_principal())
 
 
 @blp.route("/cases/<case_id>/timeline")
@@ -72,6 +111,13 @@ class CaseMaterials(MethodView):
         """窗口登记收到的材料（如交回身份证和户口页原件，附件2 注4），满足条件的事项随即推送"""
         return service.record_material(case_id=case_id, kind=body["kind"], principal=current_principal())
 
+    @blp.doc(security=BEARER)
+    @blp.response(200, MaterialsSchema)
+    @login_required()
+    def get(self, case_id):
+        """材料清单：本申请需要哪些材料、哪些已收到、哪些窗口已请家属补充，以及如何补充"""
+        return materials_service.materials_of_case(case_id=case_id, principal=current_principal())
+
 
 @blp.route("/cases/<case_id>/qrcode")
 class CaseQrCode(MethodView):
@@ -81,9 +127,11 @@ class CaseQrCode(MethodView):
                   content_type="image/png")
     @login_required()
     def get(self, query, case_id):
-        """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png、svg，或 json 取链接本身）"""
-        case = service.get_case(case_id=case_id, principal=current_principal())
-        row = qr.current_case_token(case)
+        """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png、svg，或 json 取链接本身）
+
+        只有申请人和受理窗口可以取得二维码。
+        """
+        row = qr.case_qr(case_id=case_id, principal=current_principal())
         if query["format"] == "json":
             return jsonify({"link": qr.link_for(row), "token": qr.token_of(row),
                             "expires_at": shanghai(row.expires_at).isoformat() if row.expires_at else None})

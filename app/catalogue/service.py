@@ -10,10 +10,13 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 
+from app.calendar.deadlines import compute_due, describe_rule
+from app.calendar.service import get_calendar
 from app.errors import NotFound
 
 _lock = threading.Lock()
@@ -67,7 +70,27 @@ def _describe(entry: dict, data: dict) -> dict:
     out["department_name"] = data["departments"].get(entry["department"], entry["department"])
     out["waits_for_names"] = [data["prerequisites"].get(p, p) for p in entry.get("waits_for", [])]
     out["material_names"] = [data["materials"].get(m, m) for m in entry.get("materials", [])]
+    out["deadline_text"] = describe_rule(entry["deadline"])
     return out
+
+
+def deadline_for(*, code: str, started_at: datetime) -> dict:
+    """The due time of matter ``code`` for a clock started at ``started_at`` (aware, any offset).
+
+    The clock is the matter's legal event: for most matters when the department has what the
+    matter waits for, for the cremation certificate the end of the cremation, for the welfare
+    terminations the death (湘民发〔2022〕57号 二(四); counting per 民法典 第201、203条).
+    Out: ``{"code", "state", "due_at", "effective_date", "rule_text"}`` — ``state``
+    ``scheduled`` | ``pending_calendar`` (the working-day calendar lacks a year the count needs;
+    no due time yet) | ``no_fixed_deadline``; ``due_at`` aware in Asia/Shanghai or ``None``;
+    ``effective_date`` only for the welfare terminations (the first day without the benefit),
+    as on the case's matters. Raises :class:`NotFound` for an unknown code.
+    """
+    entry = get_matter(code)
+    due = compute_due(entry["deadline"], started_at, get_calendar(current_app.config["CALENDAR_OVERRIDES_PATH"]))
+    effective = due.effective_date if entry["deadline"].get("kind") == "next_month_start" else None
+    return {"code": code, "state": due.state, "due_at": due.due_at, "effective_date": effective,
+            "rule_text": due.rule_text}
 
 
 # --- eligibility -------------------------------------------------------------------------------
@@ -133,11 +156,23 @@ def evaluate(form: dict) -> Eligibility:
                 requested=entry["code"] in requested,
                 will_create=ok and (automatic or is_requested),
                 reason=None if ok else reason,
-                waits_for=[{"code": p, "name": data["prerequisites"].get(p, p)} for p in entry.get("waits_for", [])],
+                waits_for=[{"code": p, "name": data["prerequisites"].get(p, p)} for p in waits_for(entry, form)],
                 notes=entry.get("notes"),
             )
         )
     return Eligibility(matters=result, blocked=blocked)
+
+
+def waits_for(entry: dict, form: dict) -> list[str]:
+    """Prerequisite codes a matter of catalogue ``entry`` waits for in a case of ``form``: its
+    ``waits_for`` plus those of each ``waits_for_when`` whose ``when`` rule (as ``applies_when``)
+    holds — e.g. the death certificate of a death at home waits for the village committee to
+    start it (湘民发〔2022〕57号 二(四)1)."""
+    codes = list(entry.get("waits_for", []))
+    for extra in entry.get("waits_for_when", []):
+        if _check(extra["when"], form)[0]:
+            codes += [code for code in extra["waits_for"] if code not in codes]
+    return codes
 
 
 def _value(form: dict, path: str) -> Any:

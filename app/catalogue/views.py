@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from app.catalogue import service
 from app.identity.auth import BEARER, login_required
-from schemas.catalogue import CatalogueMatterSchema, EligibilitySchema
+from schemas.catalogue import CatalogueMatterSchema, DeadlineQuerySchema, DeadlineSchema, EligibilitySchema
 from schemas.form import ApplicationFormSchema
 
 blp = Blueprint("catalogue", __name__, url_prefix="/api/v1", description="事项目录与可办事项")
@@ -16,6 +16,20 @@ class CatalogueMatters(MethodView):
     def get(self):
         """事项目录：名称、办理部门、等待条件、办结时限规则和所需材料"""
         return service.list_matters()
+
+
+@blp.route("/catalogue/matters/<code>/deadline")
+class CatalogueMatterDeadline(MethodView):
+    @blp.arguments(DeadlineQuerySchema, location="query")
+    @blp.response(200, DeadlineSchema)
+    @blp.alt_response(404, description="事项目录中没有该事项")
+    def get(self, query, code):
+        """预计办结时限：时限从 start 起算时的办结时间（app 显示“预计 X 前办结”）
+
+        工作日按国务院办公厅节假日安排（含调休上班日）计算，起算当日不计。节假日安排尚未公布的年份返回
+        state=pending_calendar、due_at 为空，而不是报错。
+        """
+        return service.deadline_for(code=code, started_at=query["start"])
 
 
 @blp.route("/eligibility")

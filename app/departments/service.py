@@ -1,10 +1,16 @@
-"""Sending matters to departments and taking their signed reports back (SPEC §7)."""
+"""Sending matters to departments and taking their signed reports back (SPEC §7).
+
+Outbox: a matter's ``dispatch_state`` lives in the database (idle → pending → sent | failed),
+written in the transaction that makes it ready; the job carries the matter id only and is sent
+after commit. Each send of one attempt carries the same ``Idempotency-Key``
+(``{matter id}.{attempt}``), so a department applies it once however often it arrives.
+"""
 from __future__ import annotations
 
 import json
 import logging
 import random
-import time
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -17,24 +23,22 @@ from app.departments.signing import verify
 from app.errors import NotFound, RuleViolation
 from app.extensions import db
 from app.matters.models import Matter
-from app.matters.service import mark_dispatch_failed, mark_dispatched, record_department_report
+from app.matters.service import DISPATCH_JOB, mark_dispatch_failed, mark_dispatched, record_department_report
+from app.tasks import enqueue_after_commit
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 4
 
 
-def dispatch_matter(*, matter_id: str) -> str:
-    """Send a released matter to its department through its adapter (job).
+def retry_delay(tries: int) -> float:
+    """Seconds before send number ``tries + 1``: full jitter over min(cap, base·2^tries)."""
+    cfg = current_app.config
+    ceiling = min(cfg["DEPARTMENT_RETRY_CAP_SECONDS"], cfg["DEPARTMENT_RETRY_BASE_SECONDS"] * 2**tries)
+    return ceiling * (0.5 + random.random() / 2)
 
-    Retries transient failures up to ``MAX_ATTEMPTS`` times with exponential backoff and jitter
-    (same ``Idempotency-Key``, so the department applies it once); a final failure becomes the
-    visible ``dispatch_state = failed`` with the reason. Out: the resulting dispatch state.
-    """
-    matter = db.session.get(Matter, matter_id)
-    if matter is None or matter.dispatch_state != "pending":
-        return matter.dispatch_state if matter else "missing"
+
+def _submission(matter: Matter) -> Submission:
     case = matter.case
-    submission = Submission(
+    return Submission(
         matter_id=matter.id,
         matter_code=matter.code,
         matter_name=get_matter(matter.code)["name"],
@@ -45,24 +49,50 @@ def dispatch_matter(*, matter_id: str) -> str:
         effective_date=matter.effective_date.isoformat() if matter.effective_date else None,
         callback_url=f"{current_app.config['PUBLIC_BASE_URL']}/api/v1/departments/{matter.department}/callbacks",
     )
+
+
+def dispatch_matter(*, matter_id: str) -> str:
+    """Send a released matter to its department once (job). Out: the resulting dispatch state.
+
+    A transient failure (network, timeout, 408, 429, 5xx) schedules the next send after
+    :func:`retry_delay`, up to ``DEPARTMENT_MAX_ATTEMPTS`` sends; before each re-send the
+    department is asked whether it already holds the attempt (a timeout may have hidden a
+    success). A final failure (other 4xx, or retries exhausted) becomes the visible
+    ``dispatch_state = failed`` with the department's reason: the dead-letter list.
+    """
+    matter = db.session.get(Matter, matter_id)
+    if matter is None or matter.dispatch_state != "pending":
+        return matter.dispatch_state if matter else "missing"
+    if matter.next_attempt_at and matter.next_attempt_at > clock.now() + timedelta(seconds=1):
+        return "scheduled"  # an early duplicate (reconciler): the scheduled retry will run
+    submission, tries = _submission(matter), matter.dispatch_tries
     adapter = adapter_for(matter.department)
     db.session.commit()  # no transaction (nor SQLite's write lock) held across the network call
     error: DepartmentError | None = None
-    for attempt in range(MAX_ATTEMPTS):
-        try:
+    try:
+        held = adapter.status(submission.idempotency_key) if tries > 0 else None
+        if held is None:
             adapter.submit(submission)
-            error = None
-            break
-        except DepartmentError as exc:
-            error = exc
-            if not exc.retryable:
-                break
-            time.sleep(min(0.2 * 2**attempt, 5) * (0.5 + random.random()))
+    except DepartmentError as exc:
+        error = exc
     matter = db.session.get(Matter, matter_id, with_for_update=True, populate_existing=True)
+    if matter.dispatch_state != "pending" or matter.idempotency_key != submission.idempotency_key:
+        db.session.commit()
+        return matter.dispatch_state
     if error is None:
-        if matter.dispatch_state == "pending":
-            mark_dispatched(matter)
-    elif matter.dispatch_state == "pending":
+        matter.next_attempt_at = None
+        mark_dispatched(matter)
+    elif error.retryable and tries + 1 < current_app.config["DEPARTMENT_MAX_ATTEMPTS"]:
+        delay = retry_delay(tries)
+        matter.dispatch_tries = tries + 1
+        matter.next_attempt_at = clock.now() + timedelta(seconds=delay)
+        matter.dispatch_error = error.reason[:300]
+        log.warning("dispatch of matter %s failed (%s), retry %d in %.1f s", matter.id, error.reason,
+                    tries + 1, delay, extra={"matter_id": matter.id, "department": matter.department})
+        enqueue_after_commit(DISPATCH_JOB, matter.id, delay_seconds=delay)
+    else:
+        matter.dispatch_tries = tries + 1
+        matter.next_attempt_at = None
         mark_dispatch_failed(matter, reason=error.reason)
     db.session.commit()
     return matter.dispatch_state

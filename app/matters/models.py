@@ -34,11 +34,17 @@ class Matter(db.Model):
     attempt: Mapped[int] = mapped_column(default=0)
     dispatch_state: Mapped[str] = mapped_column(sa.String(16), default="idle")  # idle|pending|sent|failed
     dispatch_error: Mapped[str | None] = mapped_column(sa.String(300))
+    # Sends tried for the current attempt, and when the next retry is due (transient failures).
+    dispatch_tries: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clock_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_state: Mapped[str | None] = mapped_column(sa.String(24))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deadline_rule: Mapped[str | None] = mapped_column(sa.String(120))
     effective_date: Mapped[date | None] = mapped_column(sa.Date)
+    # Set once each by the SLA scan (app.supervision.sla): department reminded; due time passed.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[dict] = mapped_column(JSONType, default=dict)
     reason: Mapped[str | None] = mapped_column(sa.String(300))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -47,6 +53,20 @@ class Matter(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     case = relationship("Case", back_populates="matters")
+
+    @property
+    def has_handling_deadline(self) -> bool:
+        """A due time the department must finish by. The welfare terminations' 次月终止 date is
+        when the benefit stops (their effective date), not a handling time limit."""
+        return (self.due_state == "scheduled" and self.due_at is not None
+                and (self.deadline_spec or {}).get("kind") != "next_month_start")
+
+    @property
+    def overdue(self) -> bool:
+        """Past its due time before it finished: marked by the SLA scan, or finished late."""
+        if self.overdue_at is not None:
+            return True
+        return self.has_handling_deadline and self.finished_at is not None and self.finished_at > self.due_at
 
     @property
     def idempotency_key(self) -> str:

@@ -15,7 +15,7 @@ from app import clock
 from app.cases.models import Case
 from app.extensions import db
 from app.matters.models import Matter
-from app.tasks import enqueue
+from app.tasks import enqueue, housekeeping
 
 
 def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> dict[str, int]:
@@ -23,10 +23,18 @@ def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> di
 
     Out: counts ``{"matters": n, "cases": n, "sandbox": n}`` of jobs re-sent.
     """
+    housekeeping()
     seconds = stale_after_seconds if stale_after_seconds is not None else current_app.config["RECONCILE_AFTER_SECONDS"]
     cutoff = clock.now() - timedelta(seconds=seconds)
     matter_ids = db.session.execute(
-        db.select(Matter.id).filter(Matter.dispatch_state == "pending", Matter.updated_at < cutoff).limit(limit)
+        db.select(Matter.id)
+        .filter(
+            Matter.dispatch_state == "pending",
+            Matter.updated_at < cutoff,
+            # A matter waiting for its scheduled retry is not stuck until that time has passed.
+            db.or_(Matter.next_attempt_at.is_(None), Matter.next_attempt_at < cutoff),
+        )
+        .limit(limit)
     ).scalars().all()
     case_ids = db.session.execute(
         db.select(Case.id).filter(Case.status == "submitted", Case.submitted_at < cutoff).limit(limit)
@@ -41,10 +49,8 @@ def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> di
             .limit(limit)
         ).scalars().all()
     db.session.commit()
-    for matter_id in matter_ids:
-        enqueue("jobs.matters.dispatch_matter", matter_id)
-    for case_id in case_ids:
-        enqueue("jobs.cases.accept_case", case_id)
-    for submission_id in sandbox_ids:
-        enqueue("jobs.sandbox.work_matter", submission_id)
+    for job, ids in (("jobs.matters.dispatch_matter", matter_ids), ("jobs.cases.accept_case", case_ids),
+                     ("jobs.sandbox.work_matter", sandbox_ids)):
+        for one in ids:
+            enqueue(job, one)
     return {"matters": len(matter_ids), "cases": len(case_ids), "sandbox": len(sandbox_ids)}

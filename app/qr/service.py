@@ -20,9 +20,10 @@ from flask import current_app
 from app import clock
 from app.cases.models import Case, CaseMember, QrToken
 from app.cases.timeline import record_event
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.identity.models import FamilyUser, Window
+from app.identity.tokens import Principal
 
 TOKEN_LENGTH = 27
 
@@ -75,6 +76,8 @@ def current_case_token(case: Case) -> QrToken:
     ).scalars().first()
     if row is None:
         raise NotFound("该申请尚未受理，还没有二维码")
+    if row.expires_at and row.expires_at <= clock.now():
+        raise NotFound("二维码已过期，请重新生成", code="qr_expired")
     return row
 
 
@@ -143,7 +146,8 @@ def bind(*, token: str, user_id: str) -> dict:
     """Bind the logged-in family member to the scanned case (SPEC §6).
 
     The applicant (ID number matches the form's) becomes an active member at once; another
-    relative is recorded as ``pending`` until the applicant approves. Out:
+    relative is recorded as ``pending`` until the applicant approves (``app.cases.members``) —
+    also one refused or removed before, who may ask again but sees nothing meanwhile. Out:
     ``{"case_id", "membership": "applicant"|"member"|"pending"}``. Raises :class:`NotFound`
     for a bad token, :class:`Conflict` for a window token.
     """
@@ -171,3 +175,67 @@ def bind(*, token: str, user_id: str) -> dict:
                      actor=f"family:{user.id}", applicant_only=True)
     db.session.commit()
     return {"case_id": case.id, "membership": "applicant" if is_applicant else "pending"}
+
+
+def _case_for_qr(case_id: str, principal: Principal) -> Case:
+    """The case, if ``principal`` may show or re-issue its QR code (SPEC §10: applicant, clerk).
+
+    Raises :class:`NotFound` for an unknown case or one the caller cannot see, and
+    :class:`Forbidden` for a reader who is neither the applicant nor the case's window.
+    """
+    from app.cases.service import get_case  # app.cases.service imports this module
+
+    case = get_case(case_id=case_id, principal=principal)
+    if principal.kind == "family":
+        allowed = db.session.execute(
+            db.select(CaseMember.id).filter_by(case_id=case.id, user_id=principal.subject, status="active",
+                                               role="applicant")
+        ).first() is not None
+    else:
+        allowed = principal.role == "admin" or (
+            principal.role in {"clerk", "village_committee"} and case.window_id == principal.window_id)
+    if not allowed:
+        raise Forbidden("只有申请人和受理窗口可以出示或更换二维码")
+    return case
+
+
+def case_qr(*, case_id: str, principal: Principal) -> QrToken:
+    """The case's current QR token for the applicant or the case's window.
+
+    Raises :class:`NotFound` (also when no code is live: not yet accepted, or revoked) and
+    :class:`Forbidden` as :func:`_case_for_qr`."""
+    return current_case_token(_case_for_qr(case_id, principal))
+
+
+def reissue_case_qr(*, case_id: str, principal: Principal) -> QrToken:
+    """A new QR token for the case (e.g. a photo of the old one got around); the old one stops
+    working at once and nobody can bind with it any more. Members already bound keep access.
+
+    Raises :class:`NotFound` / :class:`Forbidden` as :func:`_case_for_qr` and :class:`Conflict`
+    before the case is accepted or after it was withdrawn.
+    """
+    case = _case_for_qr(case_id, principal)
+    if case.status not in {"accepted", "in_progress", "completed"}:
+        raise Conflict("申请受理后才有二维码", code="case_not_accepted")
+    row = issue_case_token(case)
+    record_event(case, kind="qr_reissued", summary="申请二维码已更换，旧二维码已失效。",
+                 actor=f"{principal.kind}:{principal.subject}", notify=False)
+    db.session.commit()
+    return row
+
+
+def revoke_case_qr(*, case_id: str, principal: Principal) -> None:
+    """Withdraw the case's QR code without a new one; scanning it answers 404 from now on.
+    Raises as :func:`_case_for_qr`."""
+    case = _case_for_qr(case_id, principal)
+    db.session.execute(
+        db.update(QrToken).where(QrToken.case_id == case.id, QrToken.revoked_at.is_(None)).values(revoked_at=clock.now())
+    )
+    record_event(case, kind="qr_revoked", summary="申请二维码已停用。", actor=f"{principal.kind}:{principal.subject}",
+                 notify=False)
+    db.session.commit()
+
+
+def qr_answer(row: QrToken) -> dict:
+    """``{"link", "token", "expires_at"}`` of a token row (the JSON form of a QR code)."""
+    return {"link": link_for(row), "token": token_of(row), "expires_at": row.expires_at}

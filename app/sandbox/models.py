@@ -35,3 +35,24 @@ class SandboxSubmission(db.Model):
     payload: Mapped[dict] = mapped_column(JSONType)
     state: Mapped[str] = mapped_column(sa.String(16), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class SandboxScenario(db.Model):
+    """A behaviour a sandbox department plays for matching submissions (tests and demos).
+
+    ``behaviour``: ``http_503`` | ``http_400`` | ``timeout_after_receipt`` (answer too late, after
+    recording) | ``reject`` | ``not_applicable`` | ``refund_required`` | ``duplicate_callbacks`` |
+    ``out_of_order`` | ``silent`` (received, never reported). Matches the department, and the matter code and deceased ID number when set.
+    ``remaining`` uses left (``None``: unlimited).
+    """
+
+    __tablename__ = "sandbox_scenarios"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department: Mapped[str] = mapped_column(sa.String(32), index=True)
+    matter_code: Mapped[str | None] = mapped_column(sa.String(48))
+    deceased_id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    behaviour: Mapped[str] = mapped_column(sa.String(32))
+    reason: Mapped[str | None] = mapped_column(sa.String(300))
+    amount_fen: Mapped[int | None] = mapped_column()
+    remaining: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -56,6 +56,19 @@ def test_worked_example_agrees_with_an_independent_count_on_the_holidays_package
         ("2026-04-30T17:00:00+08:00", 2, "2026-05-07"),
         # 2025 Spring Festival 01-28..02-04 off: started 01-27 → 02-05, 02-06.
         ("2025-01-27T11:00:00+08:00", 2, "2025-02-06"),
+        # Make-up Saturday 2026-02-14 is the first counted day after Friday 02-13.
+        ("2026-02-13T09:00:00+08:00", 1, "2026-02-14"),
+        # Make-up Saturday 2026-10-10 counts: started Friday 10-09 → 10-10, Monday 10-12.
+        ("2026-10-09T10:00:00+08:00", 2, "2026-10-12"),
+        # 2026 National Day 10-01..10-07 off: started 09-30 → 10-08, 10-09.
+        ("2026-09-30T16:00:00+08:00", 2, "2026-10-09"),
+        # Started on a National Day holiday (10-03, not a working day, not counted) → 10-08.
+        ("2026-10-03T10:00:00+08:00", 1, "2026-10-08"),
+        # Month ends: Saturday 2026-01-31 → Monday 02-02; make-up Saturday 2026-02-28 → Monday 03-02.
+        ("2026-01-31T10:00:00+08:00", 1, "2026-02-02"),
+        ("2026-02-28T10:00:00+08:00", 1, "2026-03-02"),
+        # Year end 2025 into New Year 2026 (01-01..01-03 off, Sunday 01-04 a make-up day) → 01-04, 01-05.
+        ("2025-12-31T15:00:00+08:00", 2, "2026-01-05"),
     ],
 )
 def test_working_days_across_holidays(calendar, start, days, last_day):
@@ -80,6 +93,12 @@ def test_start_given_in_utc_counts_from_the_shanghai_date(calendar):
         ("2026-02-14T09:00:00+08:00", "2026-02-14"),  # make-up Saturday: a working day
         ("2026-02-15T09:00:00+08:00", "2026-02-24"),  # Spring Festival: rolls past the block
         ("2026-12-31T20:00:00+08:00", "2026-12-31"),  # needs no 2027 data
+        ("2026-10-10T09:00:00+08:00", "2026-10-10"),  # make-up Saturday after National Day
+        ("2026-10-01T09:00:00+08:00", "2026-10-08"),  # National Day: rolls past the holiday
+        ("2025-01-28T09:00:00+08:00", "2025-02-05"),  # 2025 Spring Festival block
+        # Just after midnight in Shanghai given in UTC: 2026-02-13T16:10Z is 02-14 00:10, the
+        # make-up Saturday itself — not Friday 02-13, the UTC date.
+        ("2026-02-13T16:10:00+00:00", "2026-02-14"),
     ],
 )
 def test_same_working_day(calendar, start, last_day):
@@ -96,7 +115,20 @@ def test_same_working_day_in_an_unknown_year_is_pending(calendar):
 def test_thirty_working_days_from_december_2026_needs_2027(calendar):
     # 2026-12-02 … 12-31 hold only 22 working days; the 30th falls in 2027, which nobody knows yet.
     due = compute_due({"kind": "working_days", "days": 30}, datetime(2026, 12, 1, 10, tzinfo=SHANGHAI), calendar)
-    assert due == Due("pending_calendar", None, None, "30个工作日（不含起算日，至最后一日24时止）")
+    assert due == Due("pending_calendar", None, None, "30个工作日（不含起算日，至最后一日24时止）", missing_year=2027)
+
+
+@pytest.mark.parametrize(
+    ("start", "days"),
+    [
+        ("2026-12-15T10:00:00+08:00", 15),  # 12-16..12-31 hold 12 working days: 3 more in 2027
+        ("2026-12-30T10:00:00+08:00", 2),  # 12-31, then the first working day of 2027
+        ("2026-12-31T23:30:00+08:00", 1),  # a clock started on the last evening of 2026
+    ],
+)
+def test_deadline_reaching_into_an_unknown_year_is_pending_and_names_the_year(calendar, start, days):
+    due = compute_due({"kind": "working_days", "days": days}, datetime.fromisoformat(start), calendar)
+    assert (due.state, due.due_at, due.effective_date, due.missing_year) == ("pending_calendar", None, None, 2027)
 
 
 def test_thirty_working_days_from_december_2026_with_a_2027_override(calendar_with_2027):
@@ -123,6 +155,8 @@ def test_hours_after_event_is_wall_clock_and_needs_no_calendar(calendar):
         (datetime(2026, 1, 30, 23, 40, tzinfo=SHANGHAI), date(2026, 2, 1)),  # SPEC §11
         (datetime(2026, 12, 31, 23, 30, tzinfo=SHANGHAI), date(2027, 1, 1)),  # across the year end
         (datetime(2026, 1, 31, 16, 30, tzinfo=timezone.utc), date(2026, 3, 1)),  # = 02-01 00:30 Shanghai
+        (datetime(2026, 2, 28, 23, 59, tzinfo=SHANGHAI), date(2026, 3, 1)),  # last minute of February
+        (datetime(2026, 3, 31, 16, 5, tzinfo=timezone.utc), date(2026, 5, 1)),  # = 04-01 00:05 Shanghai
     ],
 )
 def test_next_month_start(calendar, died_at, first):

@@ -25,7 +25,19 @@ class HealthAdapter(DepartmentAdapter):
 
     def data_for(self, form):
         return {"deceased": _deceased(form, "gender", "age", "death_cause_category", "death_cause", "place_of_death"),
-                "applicant": _pick(form["applicant"], "name", "phone")}
+                "applicant": _pick(form["applicant"], "name", "phone"),
+                **health_issuer(form)}
+
+
+def health_issuer(form: dict) -> dict:
+    """Who issues the death certificate (湘民发〔2022〕57号 二(四)1): the medical institution
+    where the person died, or — for a death at home or elsewhere, started by the village
+    committee — the community health centre / 乡镇卫生院 of the county of the place of death.
+    Out: ``{"issuer_kind": "medical_institution" | "community_health_centre", "county_code"}``."""
+    place = form["deceased"]["place_of_death"]
+    county = place.get("division_code") or form["deceased"]["household_registration"]["division_code"]
+    kind = "medical_institution" if place["kind"] == "medical_institution" else "community_health_centre"
+    return {"issuer_kind": kind, "county_code": county}
 
 
 class PoliceHouseholdAdapter(DepartmentAdapter):
@@ -97,10 +109,11 @@ ADAPTERS: dict[str, type[DepartmentAdapter]] = {
 def adapter_for(department: str) -> DepartmentAdapter:
     """The configured adapter of ``department`` (base URL, first callback secret, timeout)."""
     cfg = current_app.config
+    endpoint = cfg["DEPARTMENT_ENDPOINTS"].get(department, {})
     return ADAPTERS[department](
-        base_url=cfg["DEPARTMENT_BASE_URL"],
+        base_url=endpoint.get("base_url", cfg["DEPARTMENT_BASE_URL"]),
         secret=cfg["DEPARTMENT_CALLBACK_SECRETS"][department][0],
-        timeout=cfg["DEPARTMENT_TIMEOUT_SECONDS"],
+        timeout=float(endpoint.get("timeout", cfg["DEPARTMENT_TIMEOUT_SECONDS"])),
     )
 
 

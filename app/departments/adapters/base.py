@@ -68,6 +68,23 @@ class DepartmentAdapter:
             "data": self.data_for(submission.form),
         }
 
+    def status(self, idempotency_key: str) -> dict | None:
+        """Ask whether the department already holds this attempt (after an ambiguous failure,
+        e.g. a timeout once the request was sent). Out: its receipt, or ``None`` if unknown.
+        Raises :class:`DepartmentError`."""
+        headers = signed_headers(self.secret, f"status-{idempotency_key}", int(clock.now().timestamp()), b"")
+        try:
+            response = requests.get(f"{self.url()}/{idempotency_key}", headers=headers, timeout=self.timeout)
+        except requests.RequestException:
+            raise DepartmentError("无法连接部门系统", retryable=True) from None
+        if response.status_code == 404:
+            return None
+        if response.status_code in RETRYABLE_STATUS:
+            raise DepartmentError(f"部门系统暂时不可用（{response.status_code}）", retryable=True, status=response.status_code)
+        if response.status_code >= 400:
+            raise DepartmentError(_reason(response), retryable=False, status=response.status_code)
+        return response.json()
+
     def submit(self, submission: Submission) -> dict:
         """Send the matter; out: the department's receipt (JSON object).
 

@@ -1,0 +1,12 @@
+"""The RQ worker class: ``rq worker -w jobs.worker.AppWorker --with-scheduler QUEUE``."""
+from rq import Worker
+
+
+class AppWorker(Worker):
+    """An RQ worker that builds the Flask app once, so forked work-horses start at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from jobs.runtime import warm_app
+
+        warm_app()
