@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-embedded worker cron demo migrate seed clean chaos
+.PHONY: run test test-embedded worker cron demo migrate seed clean chaos serve-prod
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ seed: migrate
 run: seed
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
+
+## The API as in production: gunicorn, gthread workers (gunicorn.conf.py; README "Operations").
+serve-prod: migrate
+	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL).
 worker: $(STAMP)

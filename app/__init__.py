@@ -1,9 +1,7 @@
 """身后一件事一次办 — the mobile-facing backend. ``create_app`` builds the Flask app."""
 from __future__ import annotations
 
-import logging
-
-from flask import Flask, jsonify
+from flask import Flask
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,14 +14,14 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.ensure_ascii = False
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     from app import tasks
     from app.errors import register_error_handlers
     from app.extensions import api, db, migrate
 
-    from app import http_guards
+    from app import http_guards, observability
 
+    observability.init_app(app)  # first: logging, request ids, /healthz, /readyz, /metrics (issue 10)
     http_guards.init_app(app)  # before the blueprints, so <int:…> routes get the bounded converter
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
@@ -37,12 +35,11 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)  # authenticate before a body is parsed
     ratelimit.init_app(app)  # after the blueprints: it applies their views' limits
     register_error_handlers(app)
+    from app.privacy import audit
+
+    audit.init_app(app)
     _register_docs(app)
     _register_cli(app)
-
-    @app.get("/healthz")
-    def healthz():
-        return jsonify({"status": "ok"})
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from app.db_setup import configure_sqlite
@@ -58,6 +55,7 @@ def _register_models() -> None:
     import app.matters.models  # noqa: F401
     import app.materials.models  # noqa: F401
     import app.notify.models  # noqa: F401
+    import app.privacy.models  # noqa: F401
     import app.sandbox.models  # noqa: F401
     import app.supervision.models  # noqa: F401
 
@@ -74,7 +72,9 @@ def _register_blueprints(app: Flask, api) -> None:
     from app.qr.views import case_qr_blp as case_qr
     from app.cases.member_views import blp as members
 
-    for blp in (auth, catalogue, cases, corrections, scan, messages, departments, workbench):
+    from app.privacy.views import blp as privacy
+
+    for blp in (auth, catalogue, cases, corrections, scan, messages, departments, workbench, privacy):
         api.register_blueprint(blp)
     for blp in (case_qr, members):
         api.register_blueprint(blp)
@@ -92,6 +92,9 @@ def _register_blueprints(app: Flask, api) -> None:
         from app.sandbox.views import blp as sandbox
 
         api.register_blueprint(sandbox)
+        from app.sandbox.h5 import blp as h5_pages
+
+        app.register_blueprint(h5_pages)  # the phone pages under /mp/ (sandbox only, not in OpenAPI)
 
 
 def _register_docs(app: Flask) -> None:
@@ -112,4 +115,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(staff_cli)
 
     app.cli.add_command(calendar_cli)
+    from app.privacy.cli import privacy_cli
+
+    app.cli.add_command(privacy_cli)
     app.cli.add_command(seed_sandbox_command)

@@ -104,6 +104,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "REFRESH_TOKEN_SECONDS": int(env.get("REFRESH_TOKEN_SECONDS", str(14 * 24 * 3600))),
         "LOGIN_CODE_SECONDS": int(env.get("LOGIN_CODE_SECONDS", "300")),
         "QR_LINK_BASE": env.get("QR_LINK_BASE", f"{base_url}/mp/scan").rstrip("/"),
+        **_privacy_config(env, sandbox),
         "QR_SECRET": env.get("QR_SECRET") or _required_secret("QR_SECRET", "qr", sandbox),
         "QR_TOKEN_DAYS": _positive_int(env, "QR_TOKEN_DAYS", 90),
         "CALENDAR_OVERRIDES_PATH": env.get(
@@ -115,12 +116,44 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SANDBOX_STAFF_PASSWORD": env.get("SANDBOX_STAFF_PASSWORD", "sandbox-pass-2026"),
         **_materials_config(env),
         **_notify_config(env, sandbox=sandbox),
+        **_ops_config(env),
         "API_TITLE": "身后一件事一次办 API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/",
         "OPENAPI_JSON_PATH": "openapi.json",
         "JSON_AS_ASCII": False,
+    }
+
+
+def _privacy_config(env: dict[str, str], sandbox: bool) -> dict:
+    """Keys for sealed fields and blind indexes (issue 6). ``DATA_KEYS``: JSON
+    ``{key id: base64 of 32 random bytes}``; ``DATA_KEY_ID`` seals, every key opens.
+    The embedded default generates development keys in ``instance/`` and says so in the log."""
+    import base64
+    import logging
+
+    if env.get("DATA_KEYS"):
+        keys = {kid: base64.b64decode(v) for kid, v in json.loads(env["DATA_KEYS"]).items()}
+        kid = env.get("DATA_KEY_ID") or sorted(keys)[-1]
+    elif sandbox:
+        keys, kid = {"dev1": bytes.fromhex(_instance_secret("data-key"))}, "dev1"
+        logging.getLogger(__name__).warning("using a generated DEVELOPMENT data key from instance/ (sandbox)")
+    else:
+        raise RuntimeError("DATA_KEYS must be set when SANDBOX is off")
+    if kid not in keys or any(len(k) != 32 for k in keys.values()):
+        raise RuntimeError("DATA_KEY_ID must name one of DATA_KEYS, each 32 bytes (base64)")
+    blind = env.get("BLIND_INDEX_KEY") or (_instance_secret("blind-index") if sandbox else "")
+    if not blind:
+        raise RuntimeError("BLIND_INDEX_KEY must be set when SANDBOX is off")
+    return {
+        "DATA_KEYS": keys,
+        "DATA_KEY_ID": kid,
+        "BLIND_INDEX_KEY": blind.encode(),
+        # Finished cases keep private fields this long, then they are redacted (PIPL Art. 47).
+        "RETENTION_DAYS": _positive_int(env, "RETENTION_DAYS", 365),
+        # Audit rows are kept at least six months (网络安全法 第21条).
+        "AUDIT_RETENTION_DAYS": max(_positive_int(env, "AUDIT_RETENTION_DAYS", 190), 180),
     }
 
 
@@ -275,4 +308,50 @@ def _notify_config(env: dict[str, str], *, sandbox: bool) -> dict:
         # A one-time subscribe consent unused this long is treated as lapsed *(configurable)*.
         "MP_CONSENT_DAYS": int(env.get("MP_CONSENT_DAYS", "30")),
         "MP_TEMPLATE_IDS": json.loads(env.get("MP_TEMPLATE_IDS", "") or "{}"),
+    }
+
+
+def _ops_config(env: dict[str, str]) -> dict:
+    """Running it like production (issue 10): logs, metrics, proxies, readiness.
+
+    ``LOG_FORMAT`` ``text`` (default) or ``json`` (one JSON object a line, for production);
+    ``LOG_LEVEL`` (``INFO``). ``METRICS_TOKEN``: ``/metrics`` wants ``Authorization:
+    Bearer <token>``; empty = only unproxied requests from the loopback address.
+    ``PROXY_FIX_X_FOR``: how many proxies (load balancers) put ``X-Forwarded-For`` /
+    ``X-Forwarded-Proto`` in front of this API, so rate limits count the real client address;
+    ``0`` trusts none. ``PROMETHEUS_MULTIPROC_DIR``: the folder prometheus-client shares between
+    gunicorn worker processes (``gunicorn.conf.py`` sets one up when it is empty).
+    """
+    log_format = env.get("LOG_FORMAT", "text").strip().lower()
+    if log_format not in {"json", "text"}:
+        raise RuntimeError(f"LOG_FORMAT must be json or text, got {log_format!r}")
+    proxies = int(env.get("PROXY_FIX_X_FOR", "0") or 0)
+    if proxies < 0:
+        raise RuntimeError("PROXY_FIX_X_FOR must be 0 or more")
+    return {
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").strip().upper(),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
+        "PROXY_FIX_X_FOR": proxies,
+        "PROMETHEUS_MULTIPROC_DIR": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
+        # /readyz: how long one dependency check may take before it counts as down.
+        "READY_CHECK_TIMEOUT_SECONDS": float(env.get("READY_CHECK_TIMEOUT_SECONDS", "2")),
+    }
+
+
+def server_settings(environ: dict[str, str] | None = None) -> dict:
+    """The gunicorn settings of ``gunicorn.conf.py`` (no secrets needed, nothing connects).
+
+    ``BIND`` (default ``127.0.0.1:$PORT``, ``PORT`` 5000), ``WEB_CONCURRENCY`` worker processes
+    (2), ``GUNICORN_THREADS`` threads each (8), ``GUNICORN_TIMEOUT`` seconds a request may take
+    (60), ``GUNICORN_GRACEFUL_TIMEOUT`` seconds a SIGTERM'd worker has to finish (30).
+    """
+    env = dict(os.environ if environ is None else environ)
+    return {
+        "bind": env.get("BIND") or f"127.0.0.1:{env.get('PORT') or '5000'}",
+        "workers": _positive_int(env, "WEB_CONCURRENCY", 2),
+        "threads": _positive_int(env, "GUNICORN_THREADS", 8),
+        "timeout": _positive_int(env, "GUNICORN_TIMEOUT", 60),
+        "graceful_timeout": _positive_int(env, "GUNICORN_GRACEFUL_TIMEOUT", 30),
+        "prometheus_multiproc_dir": env.get("PROMETHEUS_MULTIPROC_DIR", ""),
     }

@@ -10,6 +10,7 @@ import importlib
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -89,10 +90,13 @@ class RQRunner:
 
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
         resolve(job)  # fail here, in the caller, on a misspelt job
+        from app.observability.context import request_id
+
+        meta = {"request_id": request_id()}  # the job's log lines carry the request's id (ids only)
         if delay_seconds > 0:
-            self._queue().enqueue_in(timedelta(seconds=delay_seconds), job, *ids)
+            self._queue().enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta)
         else:
-            self._queue().enqueue(job, *ids)
+            self._queue().enqueue(job, *ids, meta=meta)
 
 
 class EmbeddedRunner:
@@ -119,6 +123,7 @@ class EmbeddedRunner:
         def loop():
             sla_every, last_scan = self.app.config["SLA_SCAN_INTERVAL_SECONDS"], time.monotonic()
             sweep_every, last_sweep = self.app.config["NOTIFY_SWEEP_SECONDS"], time.monotonic()
+            last_purge = time.monotonic()
             while True:
                 time.sleep(self._interval)
                 self.submit("jobs.maintenance.reconcile", (), 0)
@@ -128,6 +133,9 @@ class EmbeddedRunner:
                 if 0 < sla_every <= time.monotonic() - last_scan:  # deadlines (app.supervision.sla)
                     last_scan = time.monotonic()
                     self.submit("jobs.supervision.sla_scan", (), 0)
+                if time.monotonic() - last_purge >= 24 * 3600:  # retention (app.privacy), daily
+                    last_purge = time.monotonic()
+                    self.submit("jobs.privacy.purge", (), 0)
 
         threading.Thread(target=loop, daemon=True, name="reconciler").start()
 
@@ -136,13 +144,18 @@ class EmbeddedRunner:
         func = resolve(job)
         with self._cond:
             self._inflight += 1
-        self.pool.submit(self._run, job, func, ids, delay_seconds)
+        from app.observability.context import request_id
 
-    def _run(self, job, func, ids, delay_seconds) -> None:
+        self.pool.submit(self._run, job, func, ids, delay_seconds, request_id())
+
+    def _run(self, job, func, ids, delay_seconds, request_id=None) -> None:
+        from app.observability.jobs import observed_job
+
         try:
             if delay_seconds > 0:
                 time.sleep(delay_seconds)
-            with self.app.app_context():
+            with self.app.app_context(), observed_job(name=job, queue="embedded", job_id=uuid.uuid4().hex,
+                                                      request_id=request_id):
                 func(*ids)
         except Exception:  # a failed job must not kill the pool; its state is in the database
             log.exception("job %s failed", job, extra={"job": job})

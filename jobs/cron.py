@@ -6,6 +6,7 @@ from rq import cron
 
 from app.config import load_config
 from jobs.maintenance import reconcile
+from jobs.privacy import purge
 from jobs.notify import sweep
 from jobs.supervision import sla_scan
 
@@ -15,3 +16,4 @@ cron.register(reconcile, _config["RQ_QUEUE"], interval=_config["RECONCILE_INTERV
 cron.register(sweep, _config["RQ_QUEUE"], interval=_config["NOTIFY_SWEEP_SECONDS"], name="notify-sweep")
 # Deadline reminders, overdue marks and supervisor alerts (app.supervision.sla); idempotent too.
 cron.register(sla_scan, _config["RQ_QUEUE"], interval=_config["SLA_SCAN_INTERVAL_SECONDS"], name="sla-scan")
+cron.register(purge, _config["RQ_QUEUE"], cron="17 3 * * *", name="privacy-purge")  # daily, 03:17

@@ -37,13 +37,17 @@ def _process_app():
 
 
 def job(func):
-    """Decorator for job functions: run inside an app context, session removed afterwards."""
+    """Decorator for job functions: run inside an app context, session removed afterwards; an RQ
+    job's log lines carry its job id and its request's id, its outcome goes to the metrics
+    (``app.observability.jobs``)."""
 
     @wraps(func)
     def wrapper(*args, **kwargs):
+        from app.observability.jobs import run_job
+
         if has_app_context():
-            return func(*args, **kwargs)
+            return run_job(func, args, kwargs)
         with _process_app().app_context():
-            return func(*args, **kwargs)
+            return run_job(func, args, kwargs)
 
     return wrapper

@@ -7,6 +7,8 @@ class AppWorker(Worker):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        from app.observability.logs import adopt
         from jobs.runtime import warm_app
 
         warm_app()
+        adopt("rq.worker")  # RQ's own lines in our format, with job and request ids, scrubbed

@@ -27,6 +27,10 @@ TEST_QUEUE = f"hsyjs_test_{os.getpid()}"
 TEST_SECRETS = {
     "JWT_SECRET": "test-jwt-secret-0123456789abcdef0123456789abcdef",
     "QR_SECRET": "test-qr-secret-0123456789abcdef0123456789abcdef",
+    # Test-only data keys (32 bytes each, base64): "t1" seals.
+    "DATA_KEYS": '{"t1": "dGVzdC1kYXRhLWtleS0xLTAxMjM0NTY3ODlhYmNkZWY="}',
+    "DATA_KEY_ID": "t1",
+    "BLIND_INDEX_KEY": "test-blind-index-key-0123456789abcdef",
     "DEPARTMENT_CALLBACK_SECRETS": "",  # filled per department below
 }
 
@@ -82,6 +86,8 @@ def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread
     base_url = f"http://127.0.0.1:{server.server_port}"
     env = {"PUBLIC_BASE_URL": base_url, "SANDBOX": "1", "SANDBOX_DEPARTMENT_LATENCY_SECONDS": "0",
            "JWT_SECRET": TEST_SECRETS["JWT_SECRET"], "QR_SECRET": TEST_SECRETS["QR_SECRET"],
+           "DATA_KEYS": TEST_SECRETS["DATA_KEYS"], "DATA_KEY_ID": TEST_SECRETS["DATA_KEY_ID"],
+           "BLIND_INDEX_KEY": TEST_SECRETS["BLIND_INDEX_KEY"],
            "DEPARTMENT_CALLBACK_SECRETS": _callback_secrets(),
            # Short retries and timeouts so outage tests finish in seconds.
            "DEPARTMENT_RETRY_BASE_SECONDS": "0.2", "DEPARTMENT_RETRY_CAP_SECONDS": "1",
@@ -102,7 +108,9 @@ def _start(mode: str, env: dict, tmp: Path) -> tuple[LiveStack, threading.Thread
         seed_sandbox()
     thread = threading.Thread(target=server.serve_forever, daemon=True, name=f"live-{mode}")
     thread.start()
-    return LiveStack(mode, app, server, base_url, env), thread
+    stack = LiveStack(mode, app, server, base_url, env)
+    stack.tmp = tmp
+    return stack, thread
 
 
 @pytest.fixture(scope="session")

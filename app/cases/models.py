@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.clock import UTCDateTime, now
 from app.extensions import db
 from app.identity.models import new_id
+from app.privacy.fields import Sealed
 
 JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
 
@@ -21,7 +22,7 @@ class Case(db.Model):
     __table_args__ = (
         sa.Index(
             "uq_cases_open_deceased",
-            "deceased_id_number",
+            "deceased_id_index",
             unique=True,
             postgresql_where=sa.text("status <> 'withdrawn'"),
             sqlite_where=sa.text("status <> 'withdrawn'"),
@@ -34,11 +35,18 @@ class Case(db.Model):
     window_id: Mapped[str | None] = mapped_column(sa.ForeignKey("windows.id"))
     created_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     applicant_user_id: Mapped[str | None] = mapped_column(sa.ForeignKey("family_users.id"), index=True)
-    applicant_id_number: Mapped[str] = mapped_column(sa.String(18))
+    # Blind indexes (HMAC) of the GB 11643 numbers: lookups without plaintext (issue 6).
+    applicant_id_index: Mapped[str] = mapped_column(sa.String(64), index=True)
     deceased_name: Mapped[str] = mapped_column(sa.String(50))
-    deceased_id_number: Mapped[str] = mapped_column(sa.String(18))
+    deceased_id_index: Mapped[str] = mapped_column(sa.String(64))
     died_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    form: Mapped[dict] = mapped_column(JSONType)
+    # GB/T 2260 code of the household registration: not private, kept plain for scoping queries.
+    household_division_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    # The whole application form, AES-GCM sealed and bound to this row (ID, bank, card and
+    # phone numbers, addresses, cause of death all live in it).
+    form_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    form = Sealed("form_sealed", json=True, id_factory=new_id)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -47,6 +55,14 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     matters = relationship("Matter", back_populates="case", order_by="Matter.position")
+
+    @property
+    def deceased_id_number(self) -> str:
+        return self.form["deceased"]["id_number"]
+
+    @property
+    def applicant_id_number(self) -> str:
+        return self.form["applicant"]["id_number"]
 
 
 class CaseMember(db.Model):

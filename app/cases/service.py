@@ -17,6 +17,7 @@ from app.cases.timeline import record_event
 from app.catalogue.service import evaluate, get_matter, load_catalogue, waits_for
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.extensions import db
+from app.privacy.crypto import id_number_index
 from app.identity.models import FamilyUser, StaffUser, Window
 from app.identity.scope import in_area
 from app.identity.tokens import Principal
@@ -103,9 +104,10 @@ def create_case(
         window_id=window_id,
         created_by_staff_id=staff.id if staff else None,
         applicant_user_id=family.id if family else None,
-        applicant_id_number=form["applicant"]["id_number"],
+        applicant_id_index=id_number_index(form["applicant"]["id_number"]),
         deceased_name=form["deceased"]["name"],
-        deceased_id_number=deceased_id,
+        deceased_id_index=id_number_index(deceased_id),
+        household_division_code=form["deceased"]["household_registration"]["division_code"],
         died_at=form["deceased"]["died_at"],
         form=_jsonable(form),
         submitted_at=now,
@@ -159,7 +161,8 @@ def _duplicate() -> Conflict:
 
 def _open_case_for(deceased_id_number: str) -> Case | None:
     # Same deceased, still open: a second case would pay or cancel twice.
-    query = db.select(Case).filter(Case.deceased_id_number == deceased_id_number, Case.status != "withdrawn")
+    query = db.select(Case).filter(Case.deceased_id_index == id_number_index(deceased_id_number),
+                                   Case.status != "withdrawn")
     return db.session.execute(query.limit(1)).scalars().first()
 
 

@@ -22,6 +22,8 @@ from app.departments.models import CallbackDelivery
 from app.departments.signing import verify
 from app.errors import NotFound, RuleViolation
 from app.extensions import db
+from app.identity.tokens import Principal
+from app.privacy import audit
 from app.matters.models import Matter
 from app.matters.service import DISPATCH_JOB, mark_dispatch_failed, mark_dispatched, record_department_report
 from app.tasks import enqueue_after_commit
@@ -67,6 +69,10 @@ def dispatch_matter(*, matter_id: str) -> str:
         return "scheduled"  # an early duplicate (reconciler): the scheduled retry will run
     submission, tries = _submission(matter), matter.dispatch_tries
     adapter = adapter_for(matter.department)
+    # The department receives full values: that is a reveal, recorded like any other.
+    audit.record(principal=Principal(kind="system", subject=f"adapter:{matter.department}", role="adapter"),
+                 action="reveal", case_id=matter.case_id, field=f"{matter.department}:minimum",
+                 purpose=f"推送{matter.code}至{matter.department}办理")
     db.session.commit()  # no transaction (nor SQLite's write lock) held across the network call
     error: DepartmentError | None = None
     try:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import UTCDateTime, now
 from app.extensions import db
+from app.privacy.fields import Sealed
 
 
 def new_id() -> str:
@@ -31,9 +32,22 @@ class FamilyUser(db.Model):
     __tablename__ = "family_users"
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(sa.String(50))
-    id_number: Mapped[str] = mapped_column(sa.String(18), unique=True)
-    phone: Mapped[str] = mapped_column(sa.String(11))
+    # GB 11643 number: found by its blind index, kept sealed (issue 6); phone sealed too.
+    id_number_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    id_number_sealed: Mapped[str] = mapped_column(sa.Text)
+    phone_sealed: Mapped[str] = mapped_column(sa.Text)
+    id_number = Sealed("id_number_sealed", id_factory=new_id)
+    phone = Sealed("phone_sealed", id_factory=new_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    def __init__(self, **kwargs):
+        id_number = kwargs.pop("id_number", None)
+        super().__init__(**kwargs)
+        if id_number is not None:
+            from app.privacy.crypto import id_number_index
+
+            self.id_number = id_number
+            self.id_number_index = id_number_index(id_number)
 
 
 #: Staff roles (SPEC §1) and what scopes each: ``clerk`` and ``village_committee`` a window;
@@ -57,7 +71,8 @@ class StaffUser(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # TOTP second factor (RFC 6238): base32 secret, confirmed once a first code matched; the last
     # accepted time step refuses a replayed code.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_secret_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    totp_secret = Sealed("totp_secret_sealed")
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 

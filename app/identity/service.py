@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import clock
 from app.errors import Conflict, Forbidden, RuleViolation, Unauthorized
 from app.extensions import db
+from app.privacy.crypto import id_number_index
 from app.identity import mfa, platform, revocation
 from app.identity.auth import staff_principal
 from app.identity.models import FamilyUser, RefreshToken, StaffUser
@@ -48,7 +49,9 @@ def platform_login(*, code: str) -> dict:
     or expired code and :class:`ServiceUnavailable` when the platform cannot be reached.
     """
     identity = platform.exchange_code(code)
-    user = db.session.execute(db.select(FamilyUser).filter_by(id_number=identity.id_number)).scalar_one_or_none()
+    user = db.session.execute(
+        db.select(FamilyUser).filter_by(id_number_index=id_number_index(identity.id_number))
+    ).scalar_one_or_none()
     if user is None:
         user = FamilyUser(name=identity.name, id_number=identity.id_number, phone=identity.phone)
         db.session.add(user)

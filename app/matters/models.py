@@ -10,6 +10,7 @@ from app.cases.models import JSONType
 from app.clock import UTCDateTime, now
 from app.extensions import db
 from app.identity.models import new_id
+from app.privacy.fields import Sealed
 
 #: SPEC §5 matter states. ``final`` ones never change again (except rejected → resubmitted).
 MATTER_STATUSES = ("waiting", "dispatched", "accepted", "done", "rejected", "not_applicable")
@@ -45,7 +46,9 @@ class Matter(db.Model):
     # Set once each by the SLA scan (app.supervision.sla): department reminded; due time passed.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The department's outcome, sealed: it names the receiving account (issue 6).
+    outcome_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    outcome = Sealed("outcome_sealed", json=True, id_factory=new_id, empty=dict)
     reason: Mapped[str | None] = mapped_column(sa.String(300))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -159,7 +159,7 @@ def bind(*, token: str, user_id: str) -> dict:
     member = db.session.execute(db.select(CaseMember).filter_by(case_id=case.id, user_id=user.id)).scalar_one_or_none()
     if member is not None and member.status in {"active", "pending"}:
         return {"case_id": case.id, "membership": member.role if member.status == "active" else "pending"}
-    is_applicant = user.id_number == case.applicant_id_number
+    is_applicant = user.id_number_index == case.applicant_id_index
     if member is None:
         member = CaseMember(case_id=case.id, user_id=user.id)
         db.session.add(member)

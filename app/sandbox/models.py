@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.cases.models import JSONType
 from app.clock import UTCDateTime, now
 from app.extensions import db
+from app.privacy.fields import Sealed
 
 
 class SandboxLoginCode(db.Model):
@@ -17,8 +18,10 @@ class SandboxLoginCode(db.Model):
     __tablename__ = "sandbox_login_codes"
     code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(50))
-    id_number: Mapped[str] = mapped_column(sa.String(18))
-    phone: Mapped[str] = mapped_column(sa.String(11))
+    id_number_sealed: Mapped[str] = mapped_column(sa.Text)
+    phone_sealed: Mapped[str] = mapped_column(sa.Text)
+    id_number = Sealed("id_number_sealed", aad_attr="code_hash")
+    phone = Sealed("phone_sealed", aad_attr="code_hash")
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -32,7 +35,8 @@ class SandboxSubmission(db.Model):
     idempotency_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     matter_id: Mapped[str] = mapped_column(sa.String(32), index=True)
     matter_code: Mapped[str] = mapped_column(sa.String(48))
-    payload: Mapped[dict] = mapped_column(JSONType)
+    payload_sealed: Mapped[str] = mapped_column(sa.Text)
+    payload = Sealed("payload_sealed", json=True, aad_attr="idempotency_key")
     state: Mapped[str] = mapped_column(sa.String(16), default="received")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
@@ -50,7 +54,7 @@ class SandboxScenario(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     department: Mapped[str] = mapped_column(sa.String(32), index=True)
     matter_code: Mapped[str | None] = mapped_column(sa.String(48))
-    deceased_id_number: Mapped[str | None] = mapped_column(sa.String(18))
+    deceased_id_index: Mapped[str | None] = mapped_column(sa.String(64))
     behaviour: Mapped[str] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.String(300))
     amount_fen: Mapped[int | None] = mapped_column()

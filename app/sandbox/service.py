@@ -22,6 +22,7 @@ from app import clock
 from app.departments.signing import signed_headers, verify
 from app.errors import NotFound
 from app.extensions import db
+from app.privacy.crypto import id_number_index
 from app.sandbox.models import SandboxLoginCode, SandboxScenario, SandboxSubmission
 from app.tasks import enqueue_after_commit
 
@@ -61,8 +62,8 @@ def add_scenario(*, department: str, behaviour: str, matter_code: str | None = N
                  amount_fen: int | None = None, remaining: int | None = None) -> SandboxScenario:
     """Make a sandbox department misbehave for matching submissions (see :class:`SandboxScenario`)."""
     row = SandboxScenario(department=department, behaviour=behaviour, matter_code=matter_code,
-                          deceased_id_number=deceased_id_number, reason=reason, amount_fen=amount_fen,
-                          remaining=remaining)
+                          deceased_id_index=id_number_index(deceased_id_number) if deceased_id_number else None,
+                          reason=reason, amount_fen=amount_fen, remaining=remaining)
     db.session.add(row)
     db.session.commit()
     return row
@@ -82,7 +83,8 @@ def _take_scenario(department: str, payload: dict, behaviours: tuple[str, ...]) 
         db.select(SandboxScenario)
         .filter(SandboxScenario.department == department, SandboxScenario.behaviour.in_(behaviours))
         .filter(db.or_(SandboxScenario.matter_code.is_(None), SandboxScenario.matter_code == code))
-        .filter(db.or_(SandboxScenario.deceased_id_number.is_(None), SandboxScenario.deceased_id_number == deceased))
+        .filter(db.or_(SandboxScenario.deceased_id_index.is_(None),
+                       SandboxScenario.deceased_id_index == (id_number_index(deceased) if deceased else None)))
         .filter(db.or_(SandboxScenario.remaining.is_(None), SandboxScenario.remaining > 0))
         .order_by(SandboxScenario.id)
         .with_for_update()

@@ -34,7 +34,7 @@ from app.supervision.sla import OWED_STATUSES
 
 SUPERVISION_ROLES = ("supervisor", "admin")
 #: The deceased's household registration division, read from the stored form (SQLite and PostgreSQL).
-HUKOU_DIVISION = Case.form[("deceased", "household_registration", "division_code")].as_string()
+HUKOU_DIVISION = Case.household_division_code
 MAX_PERIOD_DAYS = 366
 
 

@@ -18,6 +18,7 @@ from app.cases.service import create_case
 from app.cases.timeline import record_event
 from app.errors import Conflict, NotFound, RuleViolation
 from app.extensions import db
+from app.privacy.crypto import id_number_index
 from app.identity.tokens import Principal
 from app.materials.checklist import add_received
 from app.matters.models import Matter
@@ -69,7 +70,7 @@ def _open_case(*, deceased_id_number: str | None = None, reference: str | None =
     if reference is not None:
         query = query.filter(Case.reference == reference)
     else:
-        query = query.filter(Case.deceased_id_number == deceased_id_number)
+        query = query.filter(Case.deceased_id_index == id_number_index(deceased_id_number))
     return db.session.execute(query.limit(1)).scalars().first()
 
 

@@ -91,6 +91,7 @@ def test_with_sandbox_off_there_is_no_sandbox_platform_and_no_default_provider(t
 
     env = {"SANDBOX": "0", "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
            "JWT_SECRET": TEST_SECRETS["JWT_SECRET"], "QR_SECRET": TEST_SECRETS["QR_SECRET"],
+           "DATA_KEYS": TEST_SECRETS["DATA_KEYS"], "BLIND_INDEX_KEY": TEST_SECRETS["BLIND_INDEX_KEY"],
            "DEPARTMENT_CALLBACK_SECRETS": _callback_secrets()}
     config = load_config(env)
     assert config["PLATFORM_BASE_URL"] == "" and config["STAFF_TOTP_REQUIRED"] is True

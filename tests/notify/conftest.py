@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from app.privacy.crypto import id_number_index
 import app.tasks
 from tests.factories import person_id_number
 from tests.helpers import HUKOU_MATERIALS, Api, fresh_worked_example
@@ -101,7 +102,7 @@ def make_quiet_case(stack, jobs: list, *, members: int = 3) -> QuietCase:
         db.session.execute(db.update(Matter).where(Matter.case_id == case["id"]).values(dispatch_state="idle"))
         for index, person in enumerate(people):
             user = db.session.execute(
-                db.select(FamilyUser).filter_by(id_number=person["id_number"])).scalar_one_or_none()
+                db.select(FamilyUser).filter_by(id_number_index=id_number_index(person["id_number"]))).scalar_one_or_none()
             if user is None:
                 user = FamilyUser(**person)
                 db.session.add(user)

@@ -1,6 +1,7 @@
 """The completion letter: one final message, and a summary of what each department confirmed."""
 import time
 
+from app.privacy.crypto import id_number_index
 import app.tasks
 from tests.helpers import HUKOU_MATERIALS, Api, all_final, fresh_worked_example
 from tests.notify.conftest import fresh_person
@@ -25,7 +26,7 @@ def test_when_every_matter_is_done_the_family_gets_one_final_message_and_the_sum
     case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
     with stack.app.app_context():
         for person, role in ((daughter_person, "applicant"), (son_person, "member")):
-            user = db.session.execute(db.select(FamilyUser).filter_by(id_number=person["id_number"])).scalar_one()
+            user = db.session.execute(db.select(FamilyUser).filter_by(id_number_index=id_number_index(person["id_number"]))).scalar_one()
             db.session.add(CaseMember(case_id=case["id"], user_id=user.id, role=role, status="active"))
         db.session.commit()
     monkeypatch.undo()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.security import generate_password_hash
 
+from app.privacy.crypto import id_number_index
 from tests.conftest import drop_postgres, fresh_postgres, start_stack
 from tests.factories import person_id_number
 from tests.helpers import STAFF_PASSWORD, Api, fresh_worked_example
@@ -94,8 +95,10 @@ def seed_case(stack, *, hukou: str = "430104", window_id: str | None = None, mat
     with stack.app.app_context():
         catalogue = {entry["code"]: entry for entry in load_catalogue()["matters"]}
         case = Case(reference="SHT" + uuid.uuid4().hex[:12], status=status, channel="window" if window_id else "app",
-                    window_id=window_id, applicant_id_number=form["applicant"]["id_number"],
-                    deceased_name=form["deceased"]["name"], deceased_id_number=form["deceased"]["id_number"],
+                    window_id=window_id, applicant_id_index=id_number_index(form["applicant"]["id_number"]),
+                    deceased_name=form["deceased"]["name"],
+                    deceased_id_index=id_number_index(form["deceased"]["id_number"]),
+                    household_division_code=form["deceased"]["household_registration"]["division_code"],
                     died_at=datetime.fromisoformat(form["deceased"]["died_at"]), form=form)
         db.session.add(case)
         db.session.flush()
@@ -123,7 +126,7 @@ def bind_family(stack, seeded: Seeded, *, name: str = "王丽", role: str = "app
     id_number = person_id_number(birth, "2", division="430102", serial=f"{random.randrange(100):02d}")
     api = Api(stack.base_url).as_family(name=name, id_number=id_number, phone="13800000000")
     with stack.app.app_context():
-        user = db.session.execute(db.select(FamilyUser).filter_by(id_number=id_number)).scalar_one()
+        user = db.session.execute(db.select(FamilyUser).filter_by(id_number_index=id_number_index(id_number))).scalar_one()
         db.session.add(CaseMember(case_id=seeded.case_id, user_id=user.id, role=role, status="active"))
         db.session.commit()
     return api
