@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-embedded worker cron demo migrate seed clean chaos serve-prod
+.PHONY: run test test-embedded worker cron demo migrate seed clean chaos serve-prod bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ cron: $(STAMP)
 ## results in docs/reliability-results.json. A fast slice of the same tests runs in `make test`.
 chaos: $(STAMP)
 	CHAOS_SCALE=full $(BIN)/python -m pytest -q tests/chaos
+
+## Benchmarks (issue 9): API + bare Flask under wrk on PostgreSQL + Redis + 2 rq workers, seeds a
+## large table; results in docs/bench-results/<stamp>/ (see docs/BENCHMARKS.md). Takes ~12 minutes.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run

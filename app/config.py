@@ -195,7 +195,7 @@ def _department_secrets(raw: str, sandbox: bool) -> dict[str, list[str]]:
 #: Rate limits (Flask-Limiter notation, ``;`` between several) and what each is counted per.
 RATE_LIMIT_DEFAULTS = {
     "RATE_LIMIT_STAFF_LOGIN": "20/minute;200/day",  # per client address
-    "RATE_LIMIT_STAFF_LOGIN_ACCOUNT": "5/minute;30/hour",  # per username: password and TOTP guessing
+    "RATE_LIMIT_STAFF_LOGIN_ACCOUNT": "5/minute;30/hour",  # per username and address: guessing, no lockout
     "RATE_LIMIT_PLATFORM_LOGIN": "30/minute",  # per client address
     "RATE_LIMIT_LOGIN_CODE": "10/minute",  # per client address (sandbox platform)
     "RATE_LIMIT_SCAN": "30/minute;300/day",  # per family member: QR token guessing

@@ -13,6 +13,13 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+class HsyjsApi(Api):
+    """flask-smorest with the product's error shape in the OpenAPI document (its default
+    describes ``code`` as an integer; ours is a string)."""
+
+    from schemas.errors import ErrorSchema as ERROR_SCHEMA  # noqa: N811
+
+
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()
-api = Api()
+api = HsyjsApi()

@@ -7,7 +7,7 @@ field it needs already failed on its own.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from marshmallow import ValidationError, fields, validates_schema
 
@@ -83,14 +83,13 @@ class SocialSecurityCardSchema(BaseSchema):
 
 
 class PlaceOfDeathSchema(BaseSchema):
-    """死亡人员身故所在地; ``division_code`` (GB/T 2260) is optional, but must be in Hunan."""
+    """死亡人员身故所在地; ``division_code`` (GB/T 2260) is required: the notice serves only
+    deaths in Hunan (在湘死亡), which cannot be checked without it."""
 
     kind = Code(codes.PLACE_OF_DEATH_KINDS, required=True,
                 error="身故地点类型应为 medical_institution（医疗机构）、home（家中）或 other（其他）")
     name = Text(required=True, max_length=100)
-    division_code = DigitString(
-        pattern=r"[0-9]{6}", error="行政区划代码应为 6 位数字", allow_none=True, load_default=None
-    )
+    division_code = DigitString(required=True, pattern=r"[0-9]{6}", error="行政区划代码应为 6 位数字")
 
 
 class HouseholdRegistrationSchema(BaseSchema):
@@ -246,6 +245,9 @@ def _in_hunan(deceased: dict):
                "本服务只受理湖南省户籍人员的身后事项，户籍所在地须为湖南省"
                "（行政区划代码以 43 开头，且为有效的湖南省代码）。"
                "非湖南省户籍的，请向户籍所在地有关部门咨询办理")
+    if hukou and is_hunan(hukou) and hukou.endswith("00"):
+        yield ("deceased.household_registration.division_code",
+               "户籍所在地请填写县（市、区）级行政区划代码，如 430104（长沙市岳麓区）")
     place = (deceased.get("place_of_death") or {}).get("division_code")
     if place and not is_hunan(place):
         yield ("deceased.place_of_death.division_code",
@@ -271,3 +273,5 @@ def _commitment_is_signed_by_applicant(commitment: dict, applicant: dict, deceas
     if commitment.get("signed_at") and deceased.get("died_at") \
             and commitment["signed_at"] < deceased["died_at"]:
         yield "commitment.signed_at", "申请时间不能早于亡故时间，请核对"
+    if commitment.get("signed_at") and commitment["signed_at"] > now() + timedelta(days=1):
+        yield "commitment.signed_at", "申请时间不能晚于今天，请核对"

@@ -12,7 +12,9 @@ class VillageFormSchema(ApplicationFormSchema):
 
 class VillageStartInSchema(BaseSchema):
     case_reference = Text(validate=Length(max=32), metadata={"description": "家属已提交申请的编号（如 SH20260131123456）"})
-    form = fields.Nested(VillageFormSchema, metadata={"description": "代家属填报的申请表（尚无申请时）"})
+    # The committee attests where the death happened: its own county fills in the place's code.
+    form = fields.Nested(VillageFormSchema(partial=("deceased.place_of_death.division_code",)),
+                         metadata={"description": "代家属填报的申请表（尚无申请时）；身故地区划代码由村（居）委会所在县区填入"})
 
     @validates_schema
     def one_of(self, data: dict, **kwargs) -> None:

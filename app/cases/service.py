@@ -279,3 +279,21 @@ def cases_of_user(*, user_id: str) -> list[Case]:
         .order_by(Case.created_at.desc())
     )
     return list(db.session.execute(query).scalars())
+
+
+def claim_for_window(*, window_id: str, token: str, principal: Principal) -> Case:
+    """A clerk scans the case QR the family shows at the counter: a case filed on the phone
+    without a window is linked to this window, so the clerk can take the originals (附件2 注4)
+    and help. Raises :class:`NotFound` outside the clerk's window or for a bad token,
+    :class:`Conflict` when another window already handles the case."""
+    if principal.kind != "staff" or principal.role != "clerk" or principal.window_id != window_id:
+        raise NotFound("没有找到该窗口")
+    case = qr.case_of_token(token)
+    if case.window_id and case.window_id != window_id:
+        raise Conflict("该申请已由其他窗口办理，请联系该窗口", code="other_window")
+    if case.window_id is None:
+        case.window_id = window_id
+        record_event(case, kind="window_linked", actor=f"staff:{principal.subject}",
+                     summary="申请已关联到受理窗口，窗口工作人员可以为您登记交回的原件。")
+        db.session.commit()
+    return case

@@ -9,7 +9,7 @@ from app.clock import shanghai
 from app.identity.auth import BEARER, current_principal, login_required
 from app.materials import service as materials_service
 from app.qr import service as qr
-from schemas.cases import CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
+from schemas.cases import ScanRequestSchema, CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
 from schemas.materials import MaterialsSchema
 from schemas.form import ApplicationFormSchema
 from schemas.notify import CaseLetterSchema, EventsQuerySchema
@@ -162,3 +162,14 @@ class WindowQrCode(MethodView):
             return jsonify({"link": qr.link_for(row), "token": qr.token_of(row), "expires_at": None})
         image, mimetype = qr.render(qr.link_for(row), fmt=query["format"])
         return Response(image, mimetype=mimetype, headers={"Cache-Control": "private, max-age=3600"})
+
+
+@blp.route("/windows/<window_id>/claims")
+class WindowClaims(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(ScanRequestSchema)
+    @blp.response(200, CaseSchema)
+    @login_required(kinds=("staff",), roles=("clerk",))
+    def post(self, body, window_id):
+        """窗口扫家属出示的申请二维码：手机上提交、尚无受理窗口的申请关联到本窗口（便于交回原件）"""
+        return service.claim_for_window(window_id=window_id, token=body["token"], principal=current_principal())

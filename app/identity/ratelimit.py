@@ -32,7 +32,10 @@ def _per_username() -> str:
     username = body.get("username") if isinstance(body, dict) else None
     if not isinstance(username, str) or not username:
         return "ip:" + get_remote_address()
-    return "username:" + username.strip().lower()[:64]
+    # Counted per username *and* address: guessing from one place is slowed, but a stranger
+    # elsewhere cannot lock a clerk out of the counter by failing on purpose (the second
+    # factor stops guessing spread over many addresses).
+    return "username:" + username.strip().lower()[:64] + "@" + get_remote_address()
 
 
 KEYS = {"ip": lambda: "ip:" + get_remote_address(), "user": _per_user, "username": _per_username}

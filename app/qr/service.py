@@ -113,6 +113,29 @@ def _lookup(token: str) -> QrToken:
     return row
 
 
+def case_of_token(token: str) -> Case:
+    """The case behind a case QR token. Raises :class:`NotFound` for any other token."""
+    row = _lookup(token)
+    if row.kind != "case":
+        raise NotFound("这不是申请二维码", code="invalid_qr")
+    return db.session.get(Case, row.case_id)
+
+
+def _catch_up(case: Case, *, user_id: str) -> None:
+    """What happened before the applicant bound and still needs them: join requests waiting
+    for approval, matters sent back for correction."""
+    pending = db.session.execute(
+        db.select(CaseMember).filter_by(case_id=case.id, status="pending")
+    ).scalars().all()
+    if pending:
+        record_event(case, kind="join_requested", actor=f"family:{user_id}", applicant_only=True,
+                     summary=f"有{len(pending)}位亲属申请查看此申请的办理进度，请在“成员”中确认。")
+    rejected = [m for m in case.matters if m.status == "rejected"]
+    if rejected:
+        record_event(case, kind="matter_rejected", actor="system", applicant_only=True,
+                     summary=f"有{len(rejected)}个事项需要您补充或更正，请查看申请详情。")
+
+
 def window_of_intake_token(token: str) -> str:
     """The window id behind a window intake token. Raises :class:`NotFound` for any other token."""
     row = _lookup(token)
@@ -170,6 +193,7 @@ def bind(*, token: str, user_id: str) -> dict:
         case.applicant_user_id = user.id
         record_event(case, kind="member_bound", summary="您已关联此申请，办理进度将在这里通知您。",
                      actor=f"family:{user.id}", applicant_only=True)
+        _catch_up(case, user_id=user.id)
     else:
         record_event(case, kind="join_requested", summary=f"{mask_name(user.name)}申请查看此申请的办理进度，请确认。",
                      actor=f"family:{user.id}", applicant_only=True)

@@ -127,9 +127,19 @@ def test_death_outside_hunan_is_refused_when_the_place_has_a_division_code():
     assert "湖南省内亡故" in errors["deceased.place_of_death.division_code"][0]
 
 
-def test_place_of_death_division_code_is_optional():
-    form = load(worked_example_form(deceased__place_of_death__division_code=REMOVE))
-    assert form["deceased"]["place_of_death"]["division_code"] is None
+def test_place_of_death_division_code_is_required_to_know_the_death_was_in_hunan():
+    errors = errors_of(worked_example_form(deceased__place_of_death__division_code=REMOVE))
+    assert list(errors) == ["deceased.place_of_death.division_code"]
+
+
+def test_household_registration_must_be_a_county_level_code():
+    errors = errors_of(worked_example_form(deceased__household_registration__division_code="430100"))
+    assert "县（市、区）级" in errors["deceased.household_registration.division_code"][0]
+
+
+def test_commitment_cannot_be_signed_in_the_future():
+    errors = errors_of(worked_example_form(commitment__signed_at="2099-01-01T09:00:00+08:00"))
+    assert list(errors) == ["commitment.signed_at"]
 
 
 def test_applicant_cannot_be_the_deceased():

@@ -1,0 +1,402 @@
+"""``make bench``: the production shape on this machine, driven by wrk beside a bare Flask app.
+
+Starts gunicorn (2 gthread workers × 8 threads, ``gunicorn.conf.py``) for the API on a fresh
+PostgreSQL database ``hsyjs_bench`` (dropped at the end), 2 ``rq worker --with-scheduler`` on
+Redis db 14 with queue ``hsyjs_bench`` (rate-limit keys under the same prefix), the sandbox
+departments with zero latency and the rate limits raised; and the bare Flask app of
+``bench/bare_app.py`` on the same gunicorn settings. Every listener is on 127.0.0.1.
+Raw wrk output, EXPLAIN ANALYZE plans and ``summary.json`` go to ``docs/bench-results/<stamp>/``.
+
+Knobs (environment): ``BENCH_DURATION`` seconds per wrk run (15), ``BENCH_CONNECTIONS`` (16),
+``BENCH_E2E_CASES`` (30), ``BENCH_SEED_SMALL`` (1000), ``BENCH_SEED_LARGE`` (1000000),
+``BENCH_SEED_SECONDS`` (300: the large seed stops there and the report says what it reached),
+``TEST_PG_ADMIN_URL`` (postgresql://postgres@127.0.0.1:5432/test), ``BENCH_REDIS_URL``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import requests
+from redis import Redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.standards.gb11643 import make_id_number  # noqa: E402
+from tests.factories import worked_example_form  # noqa: E402
+from tests.helpers import HUKOU_MATERIALS, Api, all_final  # noqa: E402
+
+BIN = ROOT / ".venv" / "bin"
+LUA = Path(__file__).resolve().parent / "lua"
+PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
+DB_NAME = "hsyjs_bench"
+DB_URL = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{DB_NAME}"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+QUEUE = "hsyjs_bench"
+APP_PORT, BARE_PORT = 18600, 18601
+APP, BARE = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{BARE_PORT}"
+DURATION = int(os.environ.get("BENCH_DURATION", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+WRK_THREADS = 2
+E2E_CASES = int(os.environ.get("BENCH_E2E_CASES", "30"))
+SEED_SMALL = int(os.environ.get("BENCH_SEED_SMALL", "1000"))
+SEED_LARGE = int(os.environ.get("BENCH_SEED_LARGE", "1000000"))
+SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "300"))
+OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "docs" / "bench-results" / datetime.now().strftime("%Y%m%d-%H%M%S"))
+
+
+def bench_env() -> dict:
+    """The app's settings for the bench, as tests/conftest.py sets them for the live stacks."""
+    from app.config import DEPARTMENTS, RATE_LIMIT_DEFAULTS
+
+    from tests.conftest import TEST_SECRETS
+
+    return {
+        **os.environ, "PYTHONPATH": str(ROOT), "FLASK_APP": "wsgi",
+        "DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL, "RQ_QUEUE": QUEUE,
+        "PUBLIC_BASE_URL": APP, "SANDBOX": "1", "SANDBOX_DEPARTMENT_LATENCY_SECONDS": "0",
+        **{k: v for k, v in TEST_SECRETS.items() if k != "DEPARTMENT_CALLBACK_SECRETS"},
+        "DEPARTMENT_CALLBACK_SECRETS": json.dumps({d: [f"bench-callback-secret-{d}-0123456789abcdef"]
+                                                   for d in DEPARTMENTS}),
+        **{name: "10000000/minute" for name in RATE_LIMIT_DEFAULTS}, "RATELIMIT_KEY_PREFIX": QUEUE,
+        "ACCESS_TOKEN_SECONDS": "7200",  # one token lasts the whole run
+        "UPLOAD_DIR": str(OUT / "uploads"),
+        "BIND": f"127.0.0.1:{APP_PORT}", "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "8",
+        "PROMETHEUS_MULTIPROC_DIR": "",
+    }
+
+
+# --- processes --------------------------------------------------------------------------------
+class Stack:
+    def __init__(self, env: dict):
+        self.env, self.procs = env, {}
+
+    def start(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
+        log = open(OUT / f"{name}.log", "ab")
+        proc = subprocess.Popen(argv, cwd=ROOT, env=env or self.env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.procs[name] = proc
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+def children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except OSError:
+        return []
+
+
+def rss_kib(pid: int, field: str = "VmRSS") -> int:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssSampler(threading.Thread):
+    """Peak RSS (MiB) per role, sampled every 0.2 s: API workers, rq workers, rq work-horses."""
+
+    def __init__(self, stack: Stack):
+        super().__init__(daemon=True)
+        self.stack, self.peak, self.stopped = stack, {}, threading.Event()
+
+    def _note(self, role: str, pid: int) -> None:
+        self.peak[role] = max(self.peak.get(role, 0), rss_kib(pid), rss_kib(pid, "VmHWM"))
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            for pid in children(self.stack.procs["api"].pid):
+                self._note("api_worker", pid)
+            self._note("api_master", self.stack.procs["api"].pid)
+            for pid in children(self.stack.procs["bare"].pid):
+                self._note("bare_worker", pid)
+            for name in ("worker1", "worker2"):
+                pid = self.stack.procs[name].pid
+                self._note("rq_worker", pid)
+                for horse in children(pid):
+                    self._note("rq_work_horse", horse)
+
+    def mib(self) -> dict:
+        return {role: round(kib / 1024, 1) for role, kib in sorted(self.peak.items())}
+
+
+# --- wrk --------------------------------------------------------------------------------------
+def wrk(name: str, url: str, script: str, env: dict | None = None, *, connections: int = CONNECTIONS,
+        duration: int = DURATION) -> dict:
+    full = OUT / f"{name}.lua"
+    full.write_text((LUA / script).read_text() + (LUA / "report.lua").read_text())
+    argv = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
+            "--latency", "-s", str(full), url]
+    run = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "BENCH_THREADS": str(WRK_THREADS),
+                                                                    **(env or {})}, timeout=duration + 60)
+    raw = f"$ {' '.join(argv)}\n{run.stdout}{run.stderr}"
+    (OUT / f"{name}.wrk.txt").write_text(raw)
+    line = next(l for l in run.stdout.splitlines() if l.startswith("BENCH_JSON "))
+    r = json.loads(line[len("BENCH_JSON "):])
+    result = {"scenario": name, "url": url, "connections": connections, "seconds": round(r["duration_us"] / 1e6, 2),
+              "requests": r["requests"], "rps": round(r["requests"] / (r["duration_us"] / 1e6), 1),
+              "p50_ms": r["p50_us"] / 1000, "p95_ms": r["p95_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
+              "max_ms": r["max_us"] / 1000, "non_2xx_3xx": r["non_2xx_3xx"],
+              "socket_errors": r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]}
+    print(f"  {name:28s} {result['rps']:9.1f} req/s  p50 {result['p50_ms']:7.2f}  p95 {result['p95_ms']:7.2f}  "
+          f"p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non_2xx_3xx']}", flush=True)
+    return result
+
+
+# --- data -------------------------------------------------------------------------------------
+def deceased_id(n: int) -> str:
+    """The ``n``-th distinct fictional deceased (Changsha 430104, born 1948-02-01 + 0..329 days,
+    so 77 on 2026-01-30 as the worked example says; odd sequence digit = male)."""
+    birth = date(1948, 2, 1) + timedelta(days=(n // 500) % 330)
+    return make_id_number("430104", birth, f"{(n % 500) * 2 + 1:03d}")
+
+
+def intake_body(n: int) -> dict:
+    return {**worked_example_form(deceased__id_number=deceased_id(n)), "materials_received": HUKOU_MATERIALS}
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer in {timeout}s")
+
+
+def wait_queue_empty(timeout: float = 600) -> float:
+    """Wait until the bench queue has nothing queued or running; out: seconds waited."""
+    from rq import Queue
+
+    redis = Redis.from_url(REDIS_URL)
+    queue, started = Queue(QUEUE, connection=redis), time.monotonic()
+    while time.monotonic() - started < timeout:
+        if queue.count == 0 and queue.started_job_registry.count == 0:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return time.monotonic() - started
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return round(ordered[k], 1)
+
+
+def end_to_end(clerk: Api, first: int) -> dict:
+    """Submit ``E2E_CASES`` cases one after another; poll each until every matter ready at submit
+    is dispatched (``dispatch_state`` sent or later) and until the whole case is final."""
+    dispatched, finished = [], []
+    for i in range(E2E_CASES):
+        t0 = time.monotonic()
+        case = clerk.post("/api/v1/cases", json=intake_body(first + i), expect=201).json()
+        ready = {m["id"] for m in case["matters"] if m["dispatch_state"] != "idle"}
+        t_dispatched = None
+        while time.monotonic() - t0 < 120:
+            now = clerk.get(f"/api/v1/cases/{case['id']}", expect=200).json()
+            elapsed = time.monotonic() - t0
+            if t_dispatched is None and all(m["dispatch_state"] == "sent" or m["status"] != "waiting"
+                                            for m in now["matters"] if m["id"] in ready):
+                t_dispatched = elapsed
+            if all_final(now):
+                dispatched.append(t_dispatched * 1000)
+                finished.append(elapsed * 1000)
+                break
+            time.sleep(0.01)
+        else:
+            raise RuntimeError(f"case {case['id']} not finished in 120 s")
+    return {"cases": E2E_CASES, "ready_matters_dispatched_ms": {"p50": pct(dispatched, 50), "p95": pct(dispatched, 95),
+                                                                "max": round(max(dispatched), 1)},
+            "case_finished_ms": {"p50": pct(finished, 50), "p95": pct(finished, 95), "max": round(max(finished), 1)}}
+
+
+def explain_case_read(case_id: str, user_id: str, label: str) -> None:
+    """EXPLAIN ANALYZE of the queries ``GET /api/v1/cases/{id}`` runs for a family member."""
+    queries = [
+        ("case by primary key (db.session.get)", "SELECT * FROM cases WHERE id = %s", (case_id,)),
+        ("membership check (can_read)", "SELECT * FROM case_members WHERE case_id = %s AND user_id = %s "
+                                        "AND status = 'active'", (case_id, user_id)),
+        ("matters of the case (Case.matters)", "SELECT * FROM matters WHERE case_id = %s ORDER BY position",
+         (case_id,)),
+    ]
+    lines = []
+    with psycopg.connect(DB_URL) as conn:
+        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("cases", "matters", "events")}
+        lines.append(f"rows: {counts}")
+        for title, sql, params in queries:
+            plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params).fetchall()
+            lines += ["", f"-- {title}", sql] + [r[0] for r in plan]
+    (OUT / f"explain-{label}.txt").write_text("\n".join(lines) + "\n")
+
+
+def seed(count: int, env: dict, label: str, max_seconds: float) -> dict:
+    run = subprocess.run([str(BIN / "python"), "-m", "bench.seed", "--count", str(count), "--max-seconds",
+                          str(max_seconds)], cwd=ROOT, env=env, capture_output=True, text=True)
+    (OUT / f"seed-{label}.txt").write_text(run.stdout + run.stderr)
+    if run.returncode:
+        raise RuntimeError(f"seed failed: {run.stderr[-2000:]}")
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"  seed {label}: {result}", flush=True)
+    return result
+
+
+def machine() -> dict:
+    def out(argv):
+        try:
+            return subprocess.run(argv, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return "?"
+    mem = next(l for l in open("/proc/meminfo") if l.startswith("MemTotal")).split()[1]
+    with psycopg.connect(DB_URL) as conn:
+        pg = conn.execute("SHOW server_version").fetchone()[0]
+    return {"nproc": os.cpu_count(), "cpu": out(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]),
+            "memory_gib": round(int(mem) / 1024 / 1024, 1), "python": sys.version.split()[0],
+            "postgresql": pg, "redis": Redis.from_url(REDIS_URL).info()["redis_version"],
+            "wrk": out(["sh", "-c", "wrk -v 2>&1 | head -1"]), "gunicorn": out([str(BIN / "gunicorn"), "--version"]),
+            "kernel": out(["uname", "-r"])}
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    print("wrk is missing: apt-get install -y wrk", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True)
+
+
+def main() -> None:
+    ensure_wrk()
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(f"results: {OUT}", flush=True)
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    Redis.from_url(REDIS_URL).flushdb()  # db 14 belongs to the bench
+    env = bench_env()
+    subprocess.run([str(BIN / "flask"), "db", "upgrade", "heads"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([str(BIN / "flask"), "seed-sandbox"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    stack = Stack(env)
+    summary: dict = {"machine": machine(), "settings": {"duration_s": DURATION, "connections": CONNECTIONS,
+                                                        "wrk_threads": WRK_THREADS, "gunicorn": "2 gthread x 8 threads",
+                                                        "rq_workers": 2}, "scenarios": {}}
+    sampler = None
+    try:
+        stack.start("api", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"])
+        stack.start("bare", [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "--keep-alive", "5",
+                             "-b", f"127.0.0.1:{BARE_PORT}", "--no-control-socket", "--log-level",
+                             "warning", "bench.bare_app:app"])
+        for i in (1, 2):
+            stack.start(f"worker{i}", [str(BIN / "rq"), "worker", "-w", "jobs.worker.AppWorker", "--with-scheduler",
+                                       "--url", REDIS_URL, "--name", f"bench-{i}-{os.getpid()}", QUEUE])
+        wait_http(APP + "/readyz")
+        wait_http(BARE + "/")
+        sampler = RssSampler(stack)
+        sampler.start()
+
+        # A finished worked-example case the family is bound to: the hot read.
+        clerk = Api(APP).as_staff()
+        form = worked_example_form(deceased__id_number=deceased_id(0))
+        case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
+        qr = clerk.get(f"/api/v1/cases/{case['id']}/qrcode?format=json", expect=200).json()["token"]
+        family = Api(APP).as_applicant(form)
+        family.post("/api/v1/scan/bind", json={"token": qr}, expect=200)
+        family.wait_for_case(case["id"], all_final, timeout=120)
+        with psycopg.connect(DB_URL) as conn:
+            user_id = conn.execute("SELECT user_id FROM case_members WHERE case_id = %s", (case["id"],)).fetchone()[0]
+        (OUT / "eligibility.json").write_text(json.dumps(form, ensure_ascii=False))
+        fam = {"BENCH_TOKEN": family.token}
+        cases_url = f"{APP}/api/v1/cases/{case['id']}"
+        S = summary["scenarios"]
+
+        print("seeding the small table", flush=True)
+        summary["seed_small"] = seed(SEED_SMALL, env, "small", SEED_SECONDS)
+        explain_case_read(case["id"], user_id, "small")
+
+        print("load (wrk, %d s each, %d connections)" % (DURATION, CONNECTIONS), flush=True)
+        S["bare_flask"] = wrk("bare_flask", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
+        S["get_case"] = wrk("get_case", cases_url, "get.lua", fam)
+        half = S["get_case"]["rps"] / 2
+        paced_conns = 8
+        delay = max(0.0, paced_conns / half * 1000 - S["get_case"]["p50_ms"]) if half else 0
+        S["get_case_half_load"] = wrk("get_case_half_load", cases_url, "get_paced.lua",
+                                      {**fam, "BENCH_DELAY_MS": str(int(delay))}, connections=paced_conns)
+        S["get_case_half_load"]["target_rps"] = round(half, 1)
+        S["eligibility"] = wrk("eligibility", APP + "/api/v1/eligibility", "post_json.lua",
+                               {**fam, "BENCH_BODY": str(OUT / "eligibility.json")})
+        S["scan_bind"] = wrk("scan_bind", APP + "/api/v1/scan", "scan_bind.lua", {**fam, "BENCH_QR": qr})
+        S["qr_png"] = wrk("qr_png", cases_url + "/qrcode?format=png", "get.lua", {"BENCH_TOKEN": clerk.token})
+        S["qr_svg"] = wrk("qr_svg", cases_url + "/qrcode?format=svg", "get.lua", {"BENCH_TOKEN": clerk.token})
+        S["bare_flask_again"] = wrk("bare_flask_again", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
+
+        n_bodies = DURATION * 600
+        with open(OUT / "intake-bodies.jsonl", "w") as fh:
+            for n in range(1, n_bodies + 1):
+                fh.write(json.dumps(intake_body(n), ensure_ascii=False) + "\n")
+        S["clerk_intake"] = wrk("clerk_intake", APP + "/api/v1/cases", "intake.lua",
+                                {"BENCH_TOKEN": clerk.token, "BENCH_BODIES": str(OUT / "intake-bodies.jsonl")})
+        S["clerk_intake"]["bodies"] = n_bodies
+        (OUT / "intake-bodies.jsonl").unlink()
+        print("waiting for the queue to drain after intake", flush=True)
+        summary["queue_drain_after_intake_s"] = round(wait_queue_empty(), 1)
+        with psycopg.connect(DB_URL) as conn:
+            summary["intake_background"] = dict(conn.execute(
+                "SELECT dispatch_state, count(*) FROM matters GROUP BY dispatch_state").fetchall())
+
+        print("end to end", flush=True)
+        summary["end_to_end"] = end_to_end(clerk, first=n_bodies + 1)
+        print(f"  {summary['end_to_end']}", flush=True)
+
+        print("seeding the large table", flush=True)
+        summary["get_case_1k_rows"] = S["get_case"]
+        summary["seed_large"] = seed(SEED_LARGE, env, "large", SEED_SECONDS)
+        explain_case_read(case["id"], user_id, "large")
+        S["get_case_large"] = wrk("get_case_large", cases_url, "get.lua", fam)
+        S["bare_flask_large"] = wrk("bare_flask_large", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
+        time.sleep(0.5)
+    finally:
+        if sampler:
+            sampler.stopped.set()
+            sampler.join()
+            summary["peak_rss_mib"] = sampler.mib()
+        stack.stop()
+        (OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+        print(json.dumps({k: summary.get(k) for k in ("peak_rss_mib", "seed_small", "seed_large")}), flush=True)
+        try:
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            Redis.from_url(REDIS_URL).flushdb()
+        except Exception as exc:  # noqa: BLE001 - cleanup is best effort; say so
+            print(f"cleanup: {exc}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
