@@ -16,14 +16,21 @@ FINAL = {"done", "not_applicable"}
 HUKOU_MATERIALS = ["deceased_id_card_clipped_scan", "hukou_page_clipped_scan", "originals_handed_in"]
 
 
+_USED_DECEASED: set[str] = set()
+
+
 def fresh_worked_example(**overrides) -> dict:
     """SPEC §11 with a different fictional deceased each call (one open case per deceased).
 
-    Born some day of 1948 after 30 January, so still 77 on 2026-01-30 as in the example.
+    Born some day of 1948 after 30 January, so still 77 on 2026-01-30 as in the example; never
+    the same ID number twice in one test run (a repeat would be refused as a duplicate case).
     """
-    birth = date(1948, 2, 1) + timedelta(days=random.randrange(330))
-    deceased_id = person_id_number(birth, "1", division="430104", serial=f"{random.randrange(100):02d}")
-    return worked_example_form(deceased__id_number=deceased_id, **overrides)
+    while True:
+        birth = date(1948, 2, 1) + timedelta(days=random.randrange(330))
+        deceased_id = person_id_number(birth, "1", division="430104", serial=f"{random.randrange(100):02d}")
+        if deceased_id not in _USED_DECEASED:
+            _USED_DECEASED.add(deceased_id)
+            return worked_example_form(deceased__id_number=deceased_id, **overrides)
 
 
 class ApiError(AssertionError):

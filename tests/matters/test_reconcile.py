@@ -43,3 +43,34 @@ def test_family_case_whose_acceptance_job_was_lost_is_accepted_by_the_reconciler
         reconcile(stale_after_seconds=0)
     done = daughter.wait_for_case(case["id"], all_final, timeout=90)
     assert {m["code"] for m in done["matters"]} == {"death_certificate", "cremation_certificate", "elderly_subsidy_termination"}
+
+
+def test_a_stuck_matter_is_requeued_once_per_period_not_on_every_run(embedded_stack, monkeypatch):
+    import app.matters.reconcile as reconcile_module
+
+    sent = []
+    real_enqueue = app.tasks.enqueue
+
+    def capture(job, *ids, **kw):
+        if job == "jobs.matters.dispatch_matter":
+            sent.append(ids)
+        else:
+            real_enqueue(job, *ids, **kw)
+
+    monkeypatch.setattr(app.tasks, "enqueue", capture)
+    monkeypatch.setattr(reconcile_module, "enqueue", capture)
+    form = fresh_worked_example(requested_matters=["death_certificate"])
+    clerk = Api(embedded_stack.base_url).as_staff()
+    case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
+    matter_id = case["matters"][0]["id"]
+    sent.clear()
+    with embedded_stack.app.app_context():
+        reconcile(stale_after_seconds=0)
+        first = [ids for ids in sent if ids == (matter_id,)]
+        reconcile(stale_after_seconds=60)  # touched a moment ago: not stuck for 60 s yet
+        reconcile(stale_after_seconds=60)
+    assert first == [(matter_id,)] and [ids for ids in sent if ids == (matter_id,)] == [(matter_id,)]
+    monkeypatch.undo()
+    with embedded_stack.app.app_context():
+        reconcile(stale_after_seconds=0)
+    clerk.wait_for_case(case["id"], all_final)
