@@ -37,8 +37,10 @@ worker: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m mp_client_stub demo --base-url http://127.0.0.1:$(PORT)
 
-## Every test, on the embedded default and on PostgreSQL + Redis + rq workers.
+## Every test, on the embedded default and on PostgreSQL + Redis + rq workers
+## (.ci/setup starts the services and installs the font, Chromium and node modules if missing).
 test: $(STAMP)
+	bash .ci/setup
 	$(BIN)/python -m pytest -q
 
 ## Only what needs no services (a quick check on a laptop).
