@@ -109,7 +109,7 @@ def _register_docs(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.calendar.cli import calendar_cli
-    from app.cli import seed_sandbox_command
+    from app.cli import sandbox_departments_command, seed_sandbox_command
     from app.identity.cli import staff_cli
 
     app.cli.add_command(staff_cli)
@@ -119,3 +119,4 @@ def _register_cli(app: Flask) -> None:
 
     app.cli.add_command(privacy_cli)
     app.cli.add_command(seed_sandbox_command)
+    app.cli.add_command(sandbox_departments_command)

@@ -50,3 +50,23 @@ def seed_sandbox_command() -> None:
     """Create the sandbox windows and staff accounts (password: SANDBOX_STAFF_PASSWORD)."""
     seed_sandbox()
     click.echo("sandbox windows and staff are ready")
+
+
+@click.command("sandbox-departments")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+@with_appcontext
+def sandbox_departments_command(host: str, port: int) -> None:
+    """Serve the sandbox departments as a process of their own (sandbox mode only).
+
+    Point the API at it with DEPARTMENT_BASE_URL=http://HOST:PORT/sandbox/departments; the
+    departments call back to SANDBOX_CALLBACK_BASE_URL. Behaviours (latency, outages, business
+    rejections, duplicate and out-of-order callbacks) are set per department with
+    POST /sandbox/departments/{department}/scenarios and SANDBOX_DEPARTMENT_LATENCY_SECONDS.
+    """
+    if not current_app.config["SANDBOX"]:
+        raise click.ClickException("sandbox-departments only runs with SANDBOX on")
+    from werkzeug.serving import run_simple
+
+    click.echo(f"sandbox departments on http://{host}:{port}/sandbox/departments")
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
