@@ -15,7 +15,7 @@ from app import clock
 from app.cases.models import Case
 from app.extensions import db
 from app.matters.models import Matter
-from app.tasks import enqueue, housekeeping
+from app.tasks import enqueue_once, housekeeping
 
 
 def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> dict[str, int]:
@@ -63,5 +63,5 @@ def reconcile(*, stale_after_seconds: int | None = None, limit: int = 500) -> di
     for job, ids in (("jobs.matters.dispatch_matter", matter_ids), ("jobs.cases.accept_case", case_ids),
                      ("jobs.sandbox.work_matter", sandbox_ids)):
         for one in ids:
-            enqueue(job, one)
+            enqueue_once(job, one)
     return {"matters": len(matter_ids), "cases": len(case_ids), "sandbox": len(sandbox_ids)}

@@ -58,7 +58,7 @@ def test_a_stuck_matter_is_requeued_once_per_period_not_on_every_run(embedded_st
             real_enqueue(job, *ids, **kw)
 
     monkeypatch.setattr(app.tasks, "enqueue", capture)
-    monkeypatch.setattr(reconcile_module, "enqueue", capture)
+    monkeypatch.setattr(reconcile_module, "enqueue_once", capture)
     form = fresh_worked_example(requested_matters=["death_certificate"])
     clerk = Api(embedded_stack.base_url).as_staff()
     case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
@@ -74,3 +74,25 @@ def test_a_stuck_matter_is_requeued_once_per_period_not_on_every_run(embedded_st
     with embedded_stack.app.app_context():
         reconcile(stale_after_seconds=0)
     clerk.wait_for_case(case["id"], all_final)
+
+
+def test_work_still_waiting_in_the_queue_is_not_sent_again(postgres_stack):
+    """A backlog the workers have not reached yet is not duplicated by the next reconcile run."""
+    from app.tasks import enqueue_once
+
+    with postgres_stack.app.app_context():
+        runner = postgres_stack.app.extensions["hsyjs_runner"]
+        queue = runner._queue()
+        queue.connection.delete("rq:job:once_jobs_maintenance_reconcile_probe")
+        # A job id nobody runs: the queue name is not one the workers listen on.
+        from rq import Queue
+
+        idle = Queue("hsyjs_idle_probe", connection=queue.connection)
+        runner._local.queue, real = idle, queue
+        try:
+            assert enqueue_once("jobs.maintenance.reconcile", "probe") is True
+            assert enqueue_once("jobs.maintenance.reconcile", "probe") is False
+            assert idle.count == 1
+        finally:
+            idle.empty()
+            runner._local.queue = real

@@ -145,7 +145,8 @@ def test_deadline_pending_on_the_calendar_alerts_the_operator_and_is_computed_on
     assert licence["due_state_name"].startswith("时限待定")
     # 15 working days end inside 2026: 12-02 … 12-22.
     assert matters["medical_account_withdrawal"]["due_at"] == "2026-12-22T23:59:59+08:00"
-    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    logged = [r.getMessage() for r in caplog.records
+              if r.levelno == logging.ERROR and r.name == "app.supervision.alerts"]
     assert logged and all("2027" in line for line in logged)
     private = (form["deceased"]["id_number"], form["applicant"]["id_number"], form["applicant"]["phone"],
                form["deceased"]["name"])
