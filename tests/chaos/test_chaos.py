@@ -129,7 +129,7 @@ def chaos(tmp_path_factory):
     env = {
         "DATABASE_URL": fresh_postgres(db_name), "REDIS_URL": redis.url, "RQ_QUEUE": "hsyjs_chaos",
         "RECONCILE_INTERVAL_SECONDS": "2", "RECONCILE_AFTER_SECONDS": "4",
-        "DEPARTMENT_RETRY_BASE_SECONDS": "1" if FULL else "0.3", "DEPARTMENT_RETRY_CAP_SECONDS": "15" if FULL else "1",
+        "DEPARTMENT_RETRY_BASE_SECONDS": "1" if FULL else "0.3", "DEPARTMENT_RETRY_CAP_SECONDS": "30" if FULL else "1",
         "DEPARTMENT_MAX_ATTEMPTS": "20",
     }
     stack, _ = start_stack("chaos", env, tmp)
