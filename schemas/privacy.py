@@ -1,12 +1,10 @@
 """Reveal requests and audit rows."""
 from marshmallow import Schema, fields
 
+from app.privacy.service import REVEALABLE
 from schemas.common import BaseSchema, Length, OneOf, Text
 from schemas.output import ShanghaiDateTime
 
-REVEALABLE = ["deceased.id_number", "deceased.bank_account.account_number",
-              "deceased.social_security_card.account_number", "deceased.death_cause", "applicant.id_number",
-              "applicant.phone", "applicant.address"]
 
 
 class RevealRequestSchema(BaseSchema):

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validates_schema, ValidationError
 
 from app.catalogue.service import get_matter
 from app.masking import mask_id_number
-from schemas.cases import MatterSchema, OutcomeSchema
+from schemas.cases import MatterSchema
 from schemas.common import BaseSchema, Length, OneOf
 from schemas.departments import OutcomeInSchema
 from schemas.output import ShanghaiDateTime

@@ -7,7 +7,6 @@ after commit. Each send of one attempt carries the same ``Idempotency-Key``
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 from datetime import timedelta
@@ -20,7 +19,7 @@ from app.catalogue.service import get_matter
 from app.departments.adapters import DepartmentError, Submission, adapter_for
 from app.departments.models import CallbackDelivery
 from app.departments.signing import verify
-from app.errors import NotFound, RuleViolation
+from app.errors import NotFound
 from app.extensions import db
 from app.identity.tokens import Principal
 from app.privacy import audit
@@ -140,12 +139,3 @@ def receive_callback(*, department: str, headers, raw_body: bytes, report: dict)
         return {"applied": False, "duplicate": True}
     return {"applied": changed, "duplicate": False}
 
-
-def parse_json(raw: bytes) -> dict:
-    try:
-        data = json.loads(raw or b"null")
-    except ValueError:
-        raise RuleViolation("请求内容不是有效的 JSON", code="bad_json") from None
-    if not isinstance(data, dict):
-        raise RuleViolation("请求内容应为 JSON 对象", code="bad_json")
-    return data
