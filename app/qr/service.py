@@ -130,6 +130,11 @@ def _catch_up(case: Case, *, user_id: str) -> None:
     if pending:
         record_event(case, kind="join_requested", actor=f"family:{user_id}", applicant_only=True,
                      summary=f"有{len(pending)}位亲属申请查看此申请的办理进度，请在“成员”中确认。")
+    if case.status == "completed":
+        from app.notify.service import notify_case
+
+        # Inbox only: the timeline already holds the completion once.
+        notify_case(case, title="全部事项已办结", body=f"{case.deceased_name}的身后事项已全部办结。", applicant_only=True)
     rejected = [m for m in case.matters if m.status == "rejected"]
     if rejected:
         record_event(case, kind="matter_rejected", actor="system", applicant_only=True,

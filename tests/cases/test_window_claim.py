@@ -39,3 +39,15 @@ def test_applicant_binding_late_is_told_what_waits_for_them(embedded_stack):
     daughter.post("/api/v1/scan/bind", json={"token": token}, expect=200)
     inbox = daughter.get("/api/v1/me/messages", expect=200).json()
     assert any("需要您补充或更正" in m["body"] for m in inbox if m["case_id"] == case["id"])
+
+
+def test_applicant_binding_after_everything_finished_is_told_it_is_done(embedded_stack):
+    form = fresh_worked_example(requested_matters=["death_certificate"])
+    clerk = Api(embedded_stack.base_url).as_staff()
+    case = clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()
+    clerk.wait_for_case(case["id"], all_final)
+    token = clerk.get(f"/api/v1/cases/{case['id']}/qrcode?format=json", expect=200).json()["token"]
+    daughter = Api(embedded_stack.base_url).as_applicant(form)
+    daughter.post("/api/v1/scan/bind", json={"token": token}, expect=200)
+    inbox = [m for m in daughter.get("/api/v1/me/messages", expect=200).json() if m["case_id"] == case["id"]]
+    assert [m["title"] for m in inbox].count("全部事项已办结") == 1

@@ -46,7 +46,9 @@ def test_clerk_files_worked_example_and_every_matter_finishes(stack):
 
     timeline = daughter.get(f"/api/v1/cases/{case['id']}/timeline", expect=200).json()
     kinds = [e["kind"] for e in timeline]
-    assert kinds[0] == "case_submitted" and kinds[-1] == "case_completed"
+    # The daughter may bind before or after the departments finish (both are fast in the sandbox).
+    progress = [k for k in kinds if k not in {"member_bound", "join_requested"}]
+    assert progress[0] == "case_submitted" and progress[-1] == "case_completed"
     assert kinds.count("matter_done") == len(EXPECTED_MATTERS)
     # The death certificate is done before anything that waits for it is dispatched.
     first_done = next(e for e in timeline if e["kind"] == "matter_done")
