@@ -20,8 +20,12 @@ _ACCEPTABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
 
 def new_request_id(offered: str | None = None) -> str:
-    """``offered`` if it is 1–64 characters of ``A-Z a-z 0-9 . _ : -``, else a fresh uuid4 hex."""
-    if offered and _ACCEPTABLE.fullmatch(offered):
+    """``offered`` if it is 1–64 characters of ``A-Z a-z 0-9 . _ : -`` that the log scrubber leaves
+    alone (no run of 7 or more digits, which could be a phone or ID number and would be masked in
+    the logs, so the echoed id would match no log line), else a fresh uuid4 hex."""
+    from app.observability.logs import scrub  # logs imports this module
+
+    if offered and _ACCEPTABLE.fullmatch(offered) and scrub(offered) == offered:
         return offered
     return uuid.uuid4().hex
 
