@@ -9,7 +9,9 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import clock
 from app.cases.models import Case, CaseMaterial, CaseMember, Event
@@ -255,11 +257,21 @@ def _in_staff_area(case: Case, principal: Principal) -> bool:
     return in_area(principal.county_code, hukou.get("division_code"), window.division_code if window else None)
 
 
-def get_case(*, case_id: str, principal: Principal) -> Case:
-    """The case if ``principal`` may see it. Raises :class:`NotFound` otherwise (existence is
-    not revealed to callers without access)."""
-    case = db.session.get(Case, case_id)
-    if case is None or not can_read(case, principal):
+def get_case(*, case_id: str, principal: Principal, with_matters: bool = False) -> Case:
+    """The case if ``principal`` may see it (:func:`can_read`); ``with_matters`` loads its
+    matters in the same query. Raises :class:`NotFound` otherwise (existence is not revealed to
+    callers without access).
+
+    A family member's membership is checked inside the case's own query (one round trip, the
+    hottest read: the family's app polls its case)."""
+    query = db.select(Case).where(Case.id == case_id)
+    if with_matters:
+        query = query.options(joinedload(Case.matters))
+    if principal.kind == "family":
+        query = query.where(sa.exists().where(CaseMember.case_id == Case.id, CaseMember.user_id == principal.subject,
+                                              CaseMember.status == "active"))
+    case = db.session.execute(query).unique().scalar_one_or_none()
+    if case is None or (principal.kind != "family" and not can_read(case, principal)):
         raise NotFound("没有找到该申请")
     return case
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,36 +21,51 @@ from app.calendar.service import get_calendar
 from app.errors import NotFound
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[float, dict]] = {}
+#: path -> (mtime, parsed file, {code: entry with names added}, monotonic time of the last stat)
+_cache: dict[str, tuple[float, dict, dict, float]] = {}
+#: A change to the file is noticed within this many seconds (one ``stat`` a second, not one a
+#: lookup: a case answer looks up each of its matters several times).
+RECHECK_SECONDS = 1.0
 
 
-def load_catalogue(path: str | None = None) -> dict:
-    """The parsed catalogue file: ``{"matters": [...], "departments": {...}, ...}``."""
+def _entry(path: str | None) -> tuple[float, dict, dict, float]:
     path = path or current_app.config["CATALOGUE_PATH"]
+    cached = _cache.get(path)
+    now = time.monotonic()
+    if cached and now - cached[3] < RECHECK_SECONDS:
+        return cached
     mtime = os.stat(path).st_mtime
     with _lock:
         cached = _cache.get(path)
         if cached and cached[0] == mtime:
-            return cached[1]
+            cached = _cache[path] = (mtime, cached[1], cached[2], now)
+            return cached
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-        _cache[path] = (mtime, data)
-        return data
+        described = {entry["code"]: _describe(entry, data) for entry in data["matters"]}
+        cached = _cache[path] = (mtime, data, described, now)
+        return cached
+
+
+def load_catalogue(path: str | None = None) -> dict:
+    """The parsed catalogue file: ``{"matters": [...], "departments": {...}, ...}`` (re-read
+    within :data:`RECHECK_SECONDS` of a change). Callers must not modify it."""
+    return _entry(path)[1]
 
 
 def list_matters() -> list[dict]:
-    """Every catalogue entry, each with its department's Chinese name added."""
-    data = load_catalogue()
-    return [_describe(entry, data) for entry in data["matters"]]
+    """Every catalogue entry in catalogue order, each with its department's Chinese name added."""
+    return [dict(entry) for entry in _entry(None)[2].values()]
 
 
 def get_matter(code: str) -> dict:
-    """The entry for ``code``; raises :class:`NotFound` for an unknown code."""
-    data = load_catalogue()
-    for entry in data["matters"]:
-        if entry["code"] == code:
-            return _describe(entry, data)
-    raise NotFound(f"事项目录中没有 {code}")
+    """The entry for ``code`` with ``department_name``, ``waits_for_names``, ``material_names``
+    and ``deadline_text`` added (a copy: the caller may change it). Raises :class:`NotFound`
+    for an unknown code."""
+    entry = _entry(None)[2].get(code)
+    if entry is None:
+        raise NotFound(f"事项目录中没有 {code}")
+    return dict(entry)
 
 
 def matter_codes() -> list[str]:

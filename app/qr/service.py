@@ -7,6 +7,7 @@ server's ``QR_SECRET``. Only its SHA-256 is stored for lookup.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import io
@@ -91,8 +92,13 @@ def link_for(row: QrToken) -> str:
     return f"{current_app.config['QR_LINK_BASE']}?scene={token_of(row)}"
 
 
+@functools.lru_cache(maxsize=256)
 def render(link: str, *, fmt: str) -> tuple[bytes, str]:
-    """The QR image of ``link`` as ``(bytes, mimetype)``; ``fmt`` is ``png`` or ``svg``."""
+    """The QR image of ``link`` as ``(bytes, mimetype)``; ``fmt`` is ``png`` or ``svg``.
+
+    A token's link never changes, and the clerk's screen and the family's app fetch the same code
+    again and again: the last 256 renderings are kept (≈ 1–4 KB each), so a repeat costs no
+    encoding (≈ 20 ms of CPU each otherwise; docs/BENCHMARKS.md)."""
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
     qr.add_data(link)
     qr.make(fit=True)
