@@ -138,8 +138,8 @@ def create_case(
             )
         )
     actor = f"staff:{staff.id}" if staff else f"family:{family.id}"
-    for kind in materials_received or []:
-        _add_material(case, kind, actor)
+    for kind in dict.fromkeys(materials_received or []):  # each once, in the order given
+        _add_material(case, kind, actor, new_case=True)
     if family:
         db.session.add(CaseMember(case_id=case.id, user_id=family.id, role="applicant", status="active"))
         db.session.flush()
@@ -196,14 +196,19 @@ def window_intake_token(*, window_id: str, principal: Principal):
     return qr.window_token(window_id)
 
 
-def _add_material(case: Case, kind: str, actor: str) -> bool:
+def _add_material(case: Case, kind: str, actor: str, *, new_case: bool = False) -> bool:
+    """Record material ``kind`` as received (in the caller's transaction); out: whether it was new.
+    ``new_case``: the case is being filed now, so nothing is recorded yet (no lookup, no flush).
+    Raises :class:`RuleViolation` for an unknown kind."""
     if kind not in MATERIAL_KINDS:
         raise RuleViolation("不认识的材料类型", errors={"kind": [f"取值应为 {', '.join(MATERIAL_KINDS)} 之一"]})
-    exists = db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id, kind=kind)).scalar_one_or_none()
-    if exists:
-        return False
+    if not new_case:
+        exists = db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id, kind=kind)).scalar_one_or_none()
+        if exists:
+            return False
     db.session.add(CaseMaterial(case_id=case.id, kind=kind, recorded_by=actor))
-    db.session.flush()
+    if not new_case:
+        db.session.flush()
     return True
 
 
