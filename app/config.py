@@ -3,6 +3,8 @@
 With no variables set the product runs embedded: SQLite under ``instance/``, jobs on an
 in-process runner, the sandbox platform and departments enabled. Production sets
 ``DATABASE_URL`` (PostgreSQL, psycopg 3) and ``REDIS_URL`` (RQ workers) and turns the sandbox off.
+With Redis, jobs go to three RQ queues named ``<RQ_QUEUE>-dispatch``, ``<RQ_QUEUE>-notifications``
+and ``<RQ_QUEUE>-maintenance`` (``RQ_QUEUE`` is a prefix, default ``hsyjs``; see :data:`QUEUES`).
 """
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 
 #: Department kinds of SPEC §7, one adapter each.
+#: The logical job queues (issue 10 §1), in the order a worker on all of them takes work: the
+#: first non-empty queue first. ``app.tasks.JOB_QUEUES`` puts every job on one of them; on Redis
+#: each is the RQ queue ``f"{RQ_QUEUE}-{name}"`` (``app.tasks.queue_name``).
+QUEUES = ("dispatch", "notifications", "maintenance")
+
 DEPARTMENTS = (
     "health",
     "police_household",
@@ -45,6 +52,16 @@ def _database_url(env: dict[str, str]) -> str:
 
 
 
+def _queues(value: str) -> tuple[str, ...]:
+    """``RQ_QUEUES``: logical queue names separated by commas or spaces, empty = every queue of
+    :data:`QUEUES`. Out: them in the order given. Raises ``RuntimeError`` on a name not in QUEUES."""
+    names = tuple(dict.fromkeys(value.replace(",", " ").split()))
+    unknown = [name for name in names if name not in QUEUES]
+    if unknown:
+        raise RuntimeError(f"RQ_QUEUES: unknown queue {', '.join(unknown)}; known: {', '.join(QUEUES)}")
+    return names or QUEUES
+
+
 def load_config(environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables.
 
@@ -69,7 +86,11 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
+        # RQ_QUEUE is the prefix of the RQ queue names (hsyjs-dispatch, hsyjs-notifications, …;
+        # a test run or a second installation on one Redis picks its own); RQ_QUEUES the logical
+        # queues a worker started without queue arguments listens on (default: all, in QUEUES order).
         "RQ_QUEUE": env.get("RQ_QUEUE", "hsyjs"),
+        "RQ_QUEUES": _queues(env.get("RQ_QUEUES", "")),
         # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
         "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),

@@ -1,8 +1,15 @@
 """The one door from ``app/`` to ``jobs/``: enqueue a job by name, after the transaction commits.
 
-With ``REDIS_URL`` the job goes to RQ for ``rq worker --with-scheduler`` processes. Without it
-an embedded runner (a thread pool in this process) runs the *same* job function in the
-background, never inside the request. Jobs receive ids only, never ORM objects or private data.
+With ``REDIS_URL`` the job goes to RQ for ``rq worker --with-scheduler`` processes
+(``python -m jobs.worker``). Without it an embedded runner (a thread pool in this process) runs
+the *same* job function in the background, never inside the request. Jobs receive ids only,
+never ORM objects or private data.
+
+Queues (issue 10 §1): :data:`JOB_QUEUES` puts every job on one logical queue of
+``app.config.QUEUES`` — dispatch, notifications or maintenance — and is the only place that does;
+callers name the job, never a queue. On Redis the logical queue ``q`` is the RQ queue
+:func:`queue_name` ``(RQ_QUEUE, q)`` = ``f"{RQ_QUEUE}-{q}"``. The embedded runner has one pool
+for all of them (it checks the job is mapped, so a job missing here fails in every mode).
 """
 from __future__ import annotations
 
@@ -18,8 +25,50 @@ from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.config import QUEUES
+
 log = logging.getLogger(__name__)
 _PENDING = "hsyjs_pending_jobs"
+
+#: Every job (dotted path in ``jobs``) and its logical queue: what a department waits for, what
+#: a family is told, and the periodic housekeeping each get workers of their own if need be
+#: (README "Operations"). A job missing here cannot be queued.
+JOB_QUEUES = {
+    # dispatch: cases accepted, matters sent to departments (and their retries), sandbox departments.
+    "jobs.cases.accept_case": "dispatch",
+    "jobs.matters.dispatch_matter": "dispatch",
+    "jobs.sandbox.work_matter": "dispatch",
+    # notifications: push / SMS deliveries and the sweep of deliveries now due.
+    "jobs.notify.deliver": "notifications",
+    "jobs.notify.sweep": "notifications",
+    # maintenance: the periodic jobs of jobs/cron.py that keep the rest honest.
+    "jobs.maintenance.reconcile": "maintenance",
+    "jobs.supervision.sla_scan": "maintenance",
+    "jobs.privacy.purge": "maintenance",
+}
+
+
+def queue_of(job: str) -> str:
+    """The logical queue of ``job`` (dotted path). Raises ``ValueError`` for a job not in
+    :data:`JOB_QUEUES`."""
+    try:
+        return JOB_QUEUES[job]
+    except KeyError:
+        raise ValueError(f"job {job} has no queue: add it to app.tasks.JOB_QUEUES") from None
+
+
+def queue_name(prefix: str, queue: str) -> str:
+    """The RQ queue name of logical queue ``queue`` under ``prefix`` (config ``RQ_QUEUE``):
+    ``"hsyjs", "dispatch"`` → ``"hsyjs-dispatch"``. Raises ``ValueError`` for an unknown queue."""
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}; known: {', '.join(QUEUES)}")
+    return f"{prefix}-{queue}"
+
+
+def queue_names(config: dict, queues=None) -> list[str]:
+    """RQ queue names for ``queues`` (logical names; default config ``RQ_QUEUES``), in that
+    order — what a worker listens on. Raises ``ValueError`` for an unknown queue."""
+    return [queue_name(config["RQ_QUEUE"], queue) for queue in (queues or config["RQ_QUEUES"])]
 
 
 def enqueue_after_commit(job: str, *ids: str | int, delay_seconds: float = 0) -> None:
@@ -74,29 +123,36 @@ def resolve(job: str):
 
 
 class RQRunner:
-    """Jobs to Redis, for separate ``rq worker`` processes."""
+    """Jobs to Redis, each to its queue's RQ queue, for separate ``rq worker`` processes."""
 
     def __init__(self, app: Flask):
         self.url = app.config["REDIS_URL"]
-        self.queue_name = app.config["RQ_QUEUE"]
+        #: logical queue → RQ queue name (tests point one elsewhere to hold its jobs back).
+        self.names = {queue: queue_name(app.config["RQ_QUEUE"], queue) for queue in QUEUES}
         self._local = threading.local()
 
-    def _queue(self):
-        queue = getattr(self._local, "queue", None)
-        if queue is None:
+    def _queue(self, queue: str):
+        """This thread's RQ ``Queue`` for logical queue ``queue`` (one Redis client a thread)."""
+        name = self.names[queue]
+        cache = getattr(self._local, "queues", None)
+        if cache is None:
             from redis import Redis
+
+            cache = self._local.queues = {}
+            self._local.connection = Redis.from_url(self.url)
+        if name not in cache:
             from rq import Queue
 
-            queue = Queue(self.queue_name, connection=Redis.from_url(self.url))
-            self._local.queue = queue
-        return queue
+            cache[name] = Queue(name, connection=self._local.connection)
+        return cache[name]
 
     def housekeeping(self) -> None:
-        """Move jobs of dead workers out of RQ's started registry (RQ itself does this only
+        """Move jobs of dead workers out of RQ's started registries (RQ itself does this only
         every ten minutes); the reconciler then re-sends their work from the database."""
         from rq.registry import StartedJobRegistry
 
-        StartedJobRegistry(queue=self._queue()).cleanup()
+        for queue in QUEUES:
+            StartedJobRegistry(queue=self._queue(queue)).cleanup()
 
     def submit_once(self, job: str, ids: tuple) -> bool:
         from rq.exceptions import NoSuchJobError
@@ -104,7 +160,7 @@ class RQRunner:
 
         resolve(job)
         job_id = "once_" + "_".join([job.replace(".", "_"), *(str(i) for i in ids)])
-        queue = self._queue()
+        queue = self._queue(queue_of(job))
         try:
             status = Job.fetch(job_id, connection=queue.connection).get_status(refresh=True)
         except NoSuchJobError:
@@ -118,17 +174,21 @@ class RQRunner:
 
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
         resolve(job)  # fail here, in the caller, on a misspelt job
+        queue = self._queue(queue_of(job))  # … or on one without a queue
         from app.observability.context import request_id
 
         meta = {"request_id": request_id()}  # the job's log lines carry the request's id (ids only)
         if delay_seconds > 0:
-            self._queue().enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta)
+            queue.enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta)
         else:
-            self._queue().enqueue(job, *ids, meta=meta)
+            queue.enqueue(job, *ids, meta=meta)
 
 
 class EmbeddedRunner:
-    """Runs job functions on a thread pool inside this process, each in its own app context."""
+    """Runs job functions on a thread pool inside this process, each in its own app context.
+
+    One pool for every queue (a job's queue is checked, not used): in one small process
+    there are no separate workers to give a queue, and the metrics say ``queue="embedded"``."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -180,6 +240,7 @@ class EmbeddedRunner:
     def submit(self, job: str, ids: tuple, delay_seconds: float, _once_key=None) -> None:
         self.start_periodic()
         func = resolve(job)
+        queue_of(job)  # a job without a queue fails here as it would on Redis
         with self._cond:
             self._inflight += 1
         from app.observability.context import request_id
@@ -217,7 +278,7 @@ class EmbeddedRunner:
 
 
 def housekeeping(app: Flask | None = None) -> None:
-    """Clean the queue's bookkeeping of dead workers (called by the reconciler)."""
+    """Clean the queues' bookkeeping of dead workers (called by the reconciler)."""
     app = app or current_app._get_current_object()
     try:
         app.extensions["hsyjs_runner"].housekeeping()

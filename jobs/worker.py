@@ -1,9 +1,29 @@
-"""The RQ worker class: ``rq worker -w jobs.worker.AppWorker --with-scheduler QUEUE``."""
-from rq import Worker
+"""The RQ worker: ``python -m jobs.worker [--name NAME] [--burst] [QUEUE …]``.
+
+Runs ``rq worker -w jobs.worker.AppWorker --with-scheduler --url $REDIS_URL`` on the RQ queues of
+the logical queues named (``dispatch``, ``notifications``, ``maintenance``), else of
+``RQ_QUEUES``, else of all three, in that order (``app.tasks.queue_names``). The Makefile, the
+deploy files, the tests and the benchmark all start workers this way, so the queue names are
+built in one place. RQ runs in this process: SIGTERM reaches it directly (warm shutdown, the
+running job finishes).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rq import SimpleWorker
 
 
-class AppWorker(Worker):
-    """An RQ worker that builds the Flask app once, so forked work-horses start at once."""
+class AppWorker(SimpleWorker):
+    """An RQ worker that builds the Flask app once and runs every job in its own process.
+
+    No work-horse is forked per job: a fork had to open new database connections and compile
+    every SQL statement again, which held a worker to about one job a second
+    (docs/BENCHMARKS.md). In the process, the connection pool and SQLAlchemy's statement cache
+    serve job after job. A job that kills its process is not lost: its state is in the
+    database and the reconciler sends it again (docs/RELIABILITY.md); RQ's job timeout still
+    applies (SIGALRM in this process)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -12,3 +32,43 @@ class AppWorker(Worker):
 
         warm_app()
         adopt("rq.worker")  # RQ's own lines in our format, with job and request ids, scrubbed
+
+
+def rq_args(config: dict, queues=(), *, name: str | None = None, burst: bool = False) -> list[str]:
+    """The ``rq`` command line (without ``rq``) of a worker on ``queues`` (logical names; empty =
+    config ``RQ_QUEUES``), with the scheduler (delayed jobs and retries need one). Raises
+    ``ValueError`` without ``REDIS_URL`` or for an unknown queue."""
+    from app.tasks import queue_names
+
+    if not config["REDIS_URL"]:
+        raise ValueError("REDIS_URL must be set for rq workers")
+    return ["worker", "-w", "jobs.worker.AppWorker", "--with-scheduler", "--url", config["REDIS_URL"],
+            *(["--name", name] if name else []), *(["--burst"] if burst else []),
+            *queue_names(config, list(queues))]
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``argv`` (without the program) as ``queues``, ``name``, ``burst``."""
+    parser = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__.splitlines()[0])
+    parser.add_argument("queues", nargs="*", metavar="QUEUE", help="dispatch, notifications, maintenance")
+    parser.add_argument("--name", "-n", help="the worker's name (RQ makes one up otherwise)")
+    parser.add_argument("--burst", "-b", action="store_true", help="stop when the queues are empty")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start RQ's worker command in this process (it exits with RQ's status)."""
+    from app.config import load_config
+
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        command = rq_args(load_config(), args.queues, name=args.name, burst=args.burst)
+    except (RuntimeError, ValueError) as exc:  # a setting missing or wrong: say which, no traceback
+        sys.exit(f"python -m jobs.worker: {exc}")
+    from rq.cli import main as rq
+
+    rq(args=command, prog_name="rq")
+
+
+if __name__ == "__main__":
+    main()

@@ -2,9 +2,10 @@
 
 Both serve the app over real HTTP on 127.0.0.1 (the adapters and the sandbox departments talk
 HTTP), run the Alembic migrations, and seed the sandbox windows and staff. The PostgreSQL stack
-uses its own database ``hsyjs_test_<pid>`` (dropped afterwards) and its own RQ queue
-``hsyjs_test_<pid>`` on Redis, with two real ``rq worker --with-scheduler`` processes, so several
-test runs on one machine do not disturb each other.
+uses its own database ``hsyjs_test_<pid>`` (dropped afterwards) and its own RQ queues
+``hsyjs_test_<pid>-dispatch`` (``-notifications``, ``-maintenance``: ``RQ_QUEUE`` is their prefix)
+on Redis, with two real ``rq worker --with-scheduler`` processes on all of them, so several test
+runs on one machine do not disturb each other.
 """
 from __future__ import annotations
 
@@ -152,16 +153,18 @@ def _check_redis() -> None:
         pytest.fail(f"Redis is not reachable at {REDIS_TEST_URL} (run .ci/run, which starts it): {exc}")
 
 
-def start_worker(stack: LiveStack, log_path: Path) -> subprocess.Popen:
-    """A real ``rq worker --with-scheduler`` process on the stack's queue."""
-    rq = Path(sys.executable).parent / "rq"
+def worker_command(name: str, queues=()) -> list[str]:
+    """A worker's command line as the Makefile and the deploy files run it (``python -m
+    jobs.worker``): on ``queues`` (logical names), else ``RQ_QUEUES``, else every queue."""
+    return [sys.executable, "-m", "jobs.worker", "--name", name, *queues]
+
+
+def start_worker(stack: LiveStack, log_path: Path, queues=()) -> subprocess.Popen:
+    """A real ``rq worker --with-scheduler`` process on the stack's queues (all, or ``queues``)."""
     env = {**os.environ, **stack.env, "PYTHONPATH": str(ROOT)}
     log = open(log_path, "ab")
-    return subprocess.Popen(
-        [str(rq), "worker", "-w", "jobs.worker.AppWorker", "--with-scheduler", "--url", stack.env["REDIS_URL"], "--name",
-         f"test-{log_path.stem}-{os.getpid()}", stack.env["RQ_QUEUE"]],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    return subprocess.Popen(worker_command(f"test-{log_path.stem}-{os.getpid()}", queues),
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Job counts and durations by queue, job and outcome, kept where every API process can read them.
 
 With ``REDIS_URL`` a finished job adds to three Redis hashes under ``hsyjs:metrics:<RQ_QUEUE>:``
-(one round trip), so ``/metrics`` of any API process reports the jobs of every worker — and an RQ
+(the queue-name prefix, so one installation's queues share them; one round trip), so ``/metrics`` of any API process reports the jobs of every worker — and an RQ
 work-horse, which lives for one job only, loses nothing when it exits. The embedded runner keeps
 the same figures in this process's memory. Buckets are in seconds.
 """
@@ -99,7 +99,7 @@ class RedisJobStats:
 
 
 def make_job_stats(config: dict):
-    """Redis-backed with ``REDIS_URL`` (namespaced by ``RQ_QUEUE``), else in memory."""
+    """Redis-backed with ``REDIS_URL`` (namespaced by the queue prefix ``RQ_QUEUE``), else in memory."""
     if config["REDIS_URL"]:
         return RedisJobStats(config["REDIS_URL"], config["RQ_QUEUE"], config["READY_CHECK_TIMEOUT_SECONDS"])
     return MemoryJobStats()

@@ -10,7 +10,9 @@
   ``hsyjs_matters{department,state}`` (SPEC §5 states), ``hsyjs_matter_dispatch{department,state}``
   (``failed`` = dispatch failures waiting for a person), ``hsyjs_matters_overdue{department}``
   (unfinished matters past their legal due time), ``hsyjs_notification_deliveries{channel,state}``.
-- ``hsyjs_queue_jobs{queue,state}`` and ``hsyjs_queue_oldest_job_age_seconds{queue}`` from RQ.
+- ``hsyjs_queue_jobs{queue,state}`` and ``hsyjs_queue_oldest_job_age_seconds{queue}`` from RQ, one
+  ``queue`` each for dispatch, notifications and maintenance (the RQ queue name, e.g.
+  ``hsyjs-dispatch``, as in ``hsyjs_jobs_total``; the embedded runner says ``embedded``).
 - ``hsyjs_metrics_source_up{source}``: 0 when the database or Redis could not be read.
 
 Who may scrape: with ``METRICS_TOKEN`` a caller sending ``Authorization: Bearer <token>``;
@@ -132,11 +134,12 @@ def _queue_families() -> list | None:
     if stats is None:  # the embedded runner: no queue to read
         return None
     jobs = GaugeMetricFamily("hsyjs_queue_jobs", "Jobs in the queue by state", labels=["queue", "state"])
-    for state, value in stats["jobs"].items():
-        jobs.add_metric([stats["queue"], state], value)
     age = GaugeMetricFamily("hsyjs_queue_oldest_job_age_seconds", "How long the oldest waiting job has waited",
                             labels=["queue"])
-    age.add_metric([stats["queue"]], stats["oldest_waiting_seconds"] or 0.0)
+    for one in stats["queues"].values():  # labelled with the RQ queue name, as hsyjs_jobs_total is
+        for state, value in one["jobs"].items():
+            jobs.add_metric([one["queue"], state], value)
+        age.add_metric([one["queue"]], one["oldest_waiting_seconds"] or 0.0)
     return [jobs, age]
 
 

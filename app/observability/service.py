@@ -1,10 +1,11 @@
 """Readiness and the database counts behind the metrics.
 
 ``readiness()`` is what ``GET /readyz`` answers: ready when the database answers, its schema is at
-the migrations' head(s) and — with ``REDIS_URL`` — Redis answers. The queue (depth, oldest waiting
-job) and the working-day calendar (next year known from 1 November, ``flask calendar check``) are
-reported too but do not make the process unready: taking every API process out of the load
-balancer would not make a worker or a calendar file appear.
+the migrations' head(s) and — with ``REDIS_URL`` — Redis answers. The queues (depth and oldest
+waiting job, in all and per queue: ``app.observability.queues.queue_stats``) and the working-day
+calendar (next year known from 1 November, ``flask calendar check``) are reported too but do not
+make the process unready: taking every API process out of the load balancer would not make a
+worker or a calendar file appear.
 """
 from __future__ import annotations
 

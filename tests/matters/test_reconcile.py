@@ -82,17 +82,15 @@ def test_work_still_waiting_in_the_queue_is_not_sent_again(postgres_stack):
 
     with postgres_stack.app.app_context():
         runner = postgres_stack.app.extensions["hsyjs_runner"]
-        queue = runner._queue()
-        queue.connection.delete("rq:job:once_jobs_maintenance_reconcile_probe")
-        # A job id nobody runs: the queue name is not one the workers listen on.
-        from rq import Queue
-
-        idle = Queue("hsyjs_idle_probe", connection=queue.connection)
-        runner._local.queue, real = idle, queue
+        # The maintenance queue points at one the workers do not listen on: the job stays waiting.
+        real = runner.names["maintenance"]
+        runner.names["maintenance"] = "hsyjs_idle_probe"
+        idle = runner._queue("maintenance")
+        idle.connection.delete("rq:job:once_jobs_maintenance_reconcile_probe")
         try:
             assert enqueue_once("jobs.maintenance.reconcile", "probe") is True
             assert enqueue_once("jobs.maintenance.reconcile", "probe") is False
             assert idle.count == 1
         finally:
             idle.empty()
-            runner._local.queue = real
+            runner.names["maintenance"] = real

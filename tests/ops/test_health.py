@@ -85,7 +85,12 @@ def test_readyz_follows_postgresql_and_redis_going_away_and_coming_back(tmp_path
         client = app.test_client()
         ready = client.get("/readyz")
         assert ready.status_code == 200, ready.get_json()
-        assert ready.get_json()["checks"]["queue"]["jobs"]["queued"] == 0
+        queue = ready.get_json()["checks"]["queue"]
+        assert queue["jobs"]["queued"] == 0 and queue["oldest_waiting_seconds"] is None
+        prefix = app.config["RQ_QUEUE"]
+        assert {name: (one["queue"], one["jobs"]["queued"]) for name, one in queue["queues"].items()} == {
+            "dispatch": (f"{prefix}-dispatch", 0), "notifications": (f"{prefix}-notifications", 0),
+            "maintenance": (f"{prefix}-maintenance", 0)}
 
         pg.cut()
         down = client.get("/readyz")

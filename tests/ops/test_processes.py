@@ -1,8 +1,12 @@
-"""Processes — issue 10 §1: the gunicorn settings, workers listening on every queue the code uses,
-and a SIGTERM'd RQ worker finishing the job it runs (graceful shutdown)."""
+"""Processes — issue 10 §1: the gunicorn settings; named queues (dispatch, notifications,
+maintenance) with every job on one of them and workers listening on every queue the code uses; a
+job of each queue run by real workers; a SIGTERM'd RQ worker finishing the job it runs."""
 from __future__ import annotations
 
+import ast
+import importlib
 import os
+import pkgutil
 import re
 import runpy
 import shlex
@@ -14,9 +18,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 
-from tests.conftest import REDIS_TEST_URL, ROOT
-from tests.ops.support import ops_env
+from tests.conftest import REDIS_TEST_URL, ROOT, worker_command
+from tests.ops.metrics_parse import samples
+from tests.ops.support import make_app, ops_env
 
 
 def test_gunicorn_uses_threads_so_a_request_can_call_this_same_server(monkeypatch, tmp_path):
@@ -32,89 +38,232 @@ def test_gunicorn_uses_threads_so_a_request_can_call_this_same_server(monkeypatc
     assert settings["wsgi_app"] == "wsgi:app"
 
 
-def _expand(command: str, env: dict) -> list[str]:
-    """A shell/Make command line with ``$VAR``, ``${VAR:-default}`` (and Make's ``$$``) expanded."""
-    command = command.replace("$$", "$")
-
-    def sub(match: re.Match) -> str:
-        name, default = match["name"] or match["bare"], match["default"]
-        return env.get(name) or (default or "").removesuffix("}") if default is not None else env.get(name, "")
-
-    command = re.sub(r"\$\{(?P<name>\w+)(?::[-?](?P<default>[^}]*))?\}|\$(?P<bare>\w+)", sub, command)
-    return shlex.split(command.replace("\\\n", " "))
+def _services_or_skip():
+    if os.environ.get("HSYJS_SKIP_SERVICES") == "1" and not os.environ.get("CI"):
+        pytest.skip("HSYJS_SKIP_SERVICES=1: Redis skipped on this developer machine")
 
 
-def _worker_queues(command: str, env: dict) -> set[str]:
-    args = _expand(command, env)
-    args = args[args.index("worker") + 1:]
-    queues, skip = set(), False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg in {"-w", "--worker-class", "--url", "-u", "--name", "-n"}:
-            skip = True
-        elif not arg.startswith("-"):
-            queues.add(arg.strip("'\""))
-    return queues
+def _job_functions() -> dict[str, object]:
+    """Every job function of the ``jobs`` package (``@job``), by dotted path."""
+    import jobs
+
+    found = {}
+    for module_info in pkgutil.iter_modules(jobs.__path__):
+        if module_info.name == "cron":  # rq cron's configuration; its jobs live elsewhere
+            continue
+        module = importlib.import_module(f"jobs.{module_info.name}")
+        for name, obj in vars(module).items():
+            if getattr(obj, "is_job", False) and obj.__module__ == module.__name__:
+                found[f"{module.__name__}.{name}"] = obj
+    return found
 
 
-def _worker_commands() -> dict[str, str]:
-    procfile = next(line.split(":", 1)[1] for line in (ROOT / "deploy" / "Procfile").read_text().splitlines()
-                    if line.startswith("worker:"))
-    unit = (ROOT / "deploy" / "systemd" / "hsyjs-worker@.service").read_text()
-    unit_command = re.search(r"ExecStart=/bin/sh -c '(.*?)'", unit.replace("\\\n", " "), re.S)[1]
-    makefile = (ROOT / "Makefile").read_text()
-    make_command = re.search(r"^worker:.*\n\t(.*)$", makefile, re.M)[1]
-    return {"Procfile": procfile, "systemd": unit_command, "Makefile": make_command}
+def _job_paths_named_in_code() -> set[str]:
+    """Every string naming a job (``"jobs.<module>.<function>"``) in ``app/`` — what gets queued."""
+    named = set()
+    for path in (ROOT / "app").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and re.fullmatch(r"jobs\.\w+\.\w+", node.value):
+                named.add(node.value)
+    return named
 
 
-@pytest.mark.parametrize("queue", [None, "hsyjs-province-a"])
-def test_workers_listen_on_every_queue_the_code_uses(queue):
-    from app.config import load_config
+def test_every_job_is_on_exactly_one_queue_and_an_unmapped_job_cannot_be_queued(tmp_path):
+    from app.config import QUEUES
+    from app.tasks import JOB_QUEUES, enqueue, queue_of
+
+    functions = _job_functions()
+    assert len(functions) >= 8  # the introspection found the jobs at all
+    assert set(functions) == set(JOB_QUEUES), "each job function has a queue, each mapping a job"
+    assert set(JOB_QUEUES.values()) <= set(QUEUES)
+    named = _job_paths_named_in_code()
+    assert {"jobs.matters.dispatch_matter", "jobs.notify.deliver"} <= named
+    assert named <= set(JOB_QUEUES), "code queues a job that has no queue"
+    assert {queue_of(job) for job in named} == set(QUEUES), "a queue nothing uses, or one missing"
+
+    with pytest.raises(ValueError, match="JOB_QUEUES"):
+        queue_of("jobs.runtime.warm_app")
+    app = make_app(ops_env(tmp_path), migrate=False)  # the embedded runner refuses it too
+    with app.app_context(), pytest.raises(ValueError, match="JOB_QUEUES"):
+        enqueue("jobs.runtime.warm_app", app=app)
+
+
+def _cron_registrations(env: dict) -> list[dict]:
     from rq import cron
 
-    env = {**ops_env(Path("/nonexistent")), **({"RQ_QUEUE": queue} if queue else {})}
-    config = load_config(env)
-    used = {config["RQ_QUEUE"]}  # app.tasks.RQRunner enqueues here
     saved_environ, saved_registry = dict(os.environ), list(cron._job_data_registry)
     try:
         os.environ.update(env)
         cron._job_data_registry.clear()
         runpy.run_path(str(ROOT / "jobs" / "cron.py"))
-        used |= {job["queue_name"] for job in cron._job_data_registry}
+        return list(cron._job_data_registry)
     finally:
         os.environ.clear()
         os.environ.update(saved_environ)
         cron._job_data_registry[:] = saved_registry
-    for where, command in _worker_commands().items():
-        assert used <= _worker_queues(command, env), f"{where}: workers miss a queue the code uses"
+
+
+def _listened(command: list[str], config: dict) -> list[str]:
+    """The RQ queues a ``python -m jobs.worker …`` command line listens on, built by the function
+    the worker itself uses (``jobs.worker.rq_args``)."""
+    from jobs.worker import parse_args, rq_args
+
+    at = command.index("-m")
+    assert command[at + 1] == "jobs.worker", f"not the worker entry point: {command}"
+    args = parse_args(command[at + 2:])
+    rq = rq_args(config, args.queues, name=args.name, burst=args.burst)
+    queues, skip = [], False
+    for arg in rq[1:]:
+        if skip:
+            skip = False
+        elif arg in {"-w", "--url", "--name"}:
+            skip = True
+        elif not arg.startswith("-"):
+            queues.append(arg)
+    return queues
+
+
+def _expand(command: str, env: dict) -> list[str]:
+    """A shell/Make command line with ``$(BIN)/``, ``$VAR`` and ``${VAR:-default}`` expanded."""
+    command = command.replace("$(BIN)/", "").replace("$$", "$")
+    command = re.sub(r"\$\{(\w+)(?::-([^}]*))?\}|\$(\w+)",
+                     lambda m: env.get(m[1] or m[3]) or (m[2] or ""), command)
+    return shlex.split(command.replace("\\\n", " "))
+
+
+def _unit_command(unit: str, instance: str) -> list[str]:
+    text = (ROOT / "deploy" / "systemd" / unit).read_text().replace("\\\n", " ")
+    command = re.search(r"^ExecStart=(.*)$", text, re.M)[1]
+    return shlex.split(command.replace("%H", "host").replace("%i", instance))
+
+
+def _all_queue_workers(env: dict) -> dict[str, list[str]]:
+    """Where an every-queue worker is started: name → command line."""
+    procfile = (ROOT / "deploy" / "Procfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    return {
+        "Procfile worker": _expand(re.search(r"^worker:(.*)$", procfile, re.M)[1], env),
+        "make worker": _expand(re.search(r"^worker:.*\n\t(.*)$", makefile, re.M)[1], env),
+        "hsyjs-worker@.service": _unit_command("hsyjs-worker@.service", "1"),
+        "tests.conftest.worker_command": worker_command("w"),
+    }
+
+
+@pytest.mark.parametrize("prefix", [None, "hsyjs-province-a"])
+def test_workers_listen_on_every_queue_the_code_uses(prefix):
+    from app.config import QUEUES, load_config
+    from app.tasks import JOB_QUEUES, queue_name, queue_of
+
+    env = {**ops_env(Path("/nonexistent")), "REDIS_URL": "redis://127.0.0.1:1/0",
+           **({"RQ_QUEUE": prefix} if prefix else {})}
+    config = load_config(env)
+    # What app.tasks.RQRunner sends to: the queue of every job, under this prefix ...
+    used = {queue_name(config["RQ_QUEUE"], queue) for queue in JOB_QUEUES.values()}
+    # ... and what rq cron sends to: each periodic job on its own job's queue.
+    registrations = _cron_registrations(env)
+    assert {data["func"].__name__ for data in registrations} == {"reconcile", "sweep", "sla_scan", "purge"}
+    for data in registrations:
+        job = f"{data['func'].__module__}.{data['func'].__name__}"
+        assert data["queue_name"] == queue_name(config["RQ_QUEUE"], queue_of(job)), job
+    used |= {data["queue_name"] for data in registrations}
+    assert used == {queue_name(config["RQ_QUEUE"], queue) for queue in QUEUES}
+
+    for where, command in _all_queue_workers(env).items():
+        listened = _listened(command, config)
+        assert used <= set(listened), f"{where}: workers miss a queue the code uses"
+        assert listened == [queue_name(config["RQ_QUEUE"], q) for q in ("dispatch", "notifications", "maintenance")]
+
+    # One worker per queue: the systemd template and the Procfile's per-queue lines.
+    per_unit = {queue: _listened(_unit_command("hsyjs-queue-worker@.service", queue), config) for queue in QUEUES}
+    assert per_unit == {queue: [queue_name(config["RQ_QUEUE"], queue)] for queue in QUEUES}
+    per_line = re.findall(r"^#\s+worker-(\w+):(.*)$", (ROOT / "deploy" / "Procfile").read_text(), re.M)
+    assert {queue: _listened(_expand(line, env), config) for queue, line in per_line} == per_unit
+
+
+def test_rq_queues_narrows_a_worker_and_unknown_queues_are_refused():
+    from app.config import load_config
+
+    env = {**ops_env(Path("/nonexistent")), "REDIS_URL": "redis://127.0.0.1:1/0", "RQ_QUEUE": "p"}
+    narrowed = load_config({**env, "RQ_QUEUES": "notifications, dispatch"})
+    assert _listened(worker_command("w"), narrowed) == ["p-notifications", "p-dispatch"]
+    assert _listened(worker_command("w", ["maintenance"]), narrowed) == ["p-maintenance"]  # arguments win
+    with pytest.raises(RuntimeError, match="RQ_QUEUES"):
+        load_config({**env, "RQ_QUEUES": "dispatch,urgent"})
+    with pytest.raises(ValueError, match="unknown queue"):
+        _listened(worker_command("w", ["urgent"]), narrowed)
+    with pytest.raises(ValueError, match="REDIS_URL"):
+        _listened(worker_command("w"), load_config({**env, "REDIS_URL": ""}))
+    # The entry point itself says what is wrong, before it connects to anything.
+    done = subprocess.run(worker_command("w", ["urgent"]), cwd=ROOT, env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "unknown queue 'urgent'" in done.stderr
+
+
+def test_a_job_of_each_queue_runs_under_the_started_workers(postgres_stack):
+    """Real ``python -m jobs.worker`` processes (the stack's two) run a job sent to each queue,
+    and /readyz and /metrics report each queue."""
+    from app.config import QUEUES
+    from app.tasks import enqueue, queue_name, queue_of
+
+    app = postgres_stack.app
+    probes = {  # harmless: nothing to dispatch, nothing to deliver, nothing stuck long enough
+        "dispatch": ("jobs.matters.dispatch_matter", "no-such-matter"),
+        "notifications": ("jobs.notify.deliver", 2_000_000_000),
+        "maintenance": ("jobs.maintenance.reconcile",),
+    }
+    assert set(probes) == set(QUEUES)
+    stats = app.extensions["hsyjs_job_stats"]
+
+    def ran(queue: str) -> float:
+        job = probes[queue][0]
+        return stats.snapshot().counts.get((queue_name(app.config["RQ_QUEUE"], queue), job, "succeeded"), 0.0)
+
+    before = {queue: ran(queue) for queue in QUEUES}
+    with app.app_context():
+        for queue, (job, *ids) in probes.items():
+            assert queue_of(job) == queue
+            enqueue(job, *ids, app=app)
+    deadline = time.monotonic() + 120
+    while any(ran(queue) <= before[queue] for queue in QUEUES):
+        assert time.monotonic() < deadline, {queue: ran(queue) for queue in QUEUES}
+        time.sleep(0.1)
+
+    names = {queue: queue_name(app.config["RQ_QUEUE"], queue) for queue in QUEUES}
+    checks = requests.get(f"{postgres_stack.base_url}/readyz", timeout=10).json()["checks"]["queue"]
+    assert checks["ok"] and checks["runner"] == "rq"
+    assert {q: one["queue"] for q, one in checks["queues"].items()} == names
+    for state in ("queued", "started", "failed"):
+        assert checks["jobs"][state] == sum(one["jobs"][state] for one in checks["queues"].values())
+    got = samples(requests.get(f"{postgres_stack.base_url}/metrics", timeout=10).text)
+    for name in names.values():
+        assert ("hsyjs_queue_oldest_job_age_seconds", (("queue", name),)) in got
+        assert ("hsyjs_queue_jobs", (("queue", name), ("state", "queued"))) in got
 
 
 def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
-    if os.environ.get("HSYJS_SKIP_SERVICES") == "1" and not os.environ.get("CI"):
-        pytest.skip("HSYJS_SKIP_SERVICES=1: Redis skipped on this developer machine")
+    _services_or_skip()
     from redis import Redis
     from rq import Queue
     from rq.job import JobStatus
 
-    queue_name = f"hsyjs-ops-term-{uuid.uuid4().hex[:8]}"
+    prefix = f"hsyjs-ops-term-{uuid.uuid4().hex[:8]}"
     redis = Redis.from_url(REDIS_TEST_URL)
-    env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": queue_name,
+    env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix,
            "PYTHONPATH": str(ROOT)}
-    rq = Path(sys.executable).parent / "rq"
-    worker = subprocess.Popen([str(rq), "worker", "-w", "jobs.worker.AppWorker", "--url", REDIS_TEST_URL, queue_name],
-                              cwd=ROOT, env=env, stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(worker_command(f"term-{os.getpid()}"), cwd=ROOT, env=env,
+                              stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
     try:
-        job = Queue(queue_name, connection=redis).enqueue("time.sleep", 1.5)
-        deadline = time.monotonic() + 30
+        job = Queue(f"{prefix}-maintenance", connection=redis).enqueue("time.sleep", 1.5)
+        deadline = time.monotonic() + 120  # a worker starts in ~2 s, but ten times that on a busy 2-core CI box
         while job.get_status(refresh=True) != JobStatus.STARTED:
             assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
             time.sleep(0.05)
         worker.send_signal(signal.SIGTERM)  # what systemd (KillMode=mixed) or a deploy sends
-        assert worker.wait(timeout=30) == 0
+        assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
         assert job.get_status(refresh=True) == JobStatus.FINISHED
     finally:
         if worker.poll() is None:
             worker.kill()
-        for key in redis.scan_iter(f"*{queue_name}*"):
+        for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)

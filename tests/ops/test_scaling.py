@@ -151,7 +151,8 @@ def test_two_api_processes_and_two_workers_share_nothing_but_postgresql_and_redi
     first_a = samples(requests.get(f"{a}/metrics", timeout=10).text)
     at_b = samples(requests.get(f"{b}/metrics", timeout=10).text)
     second_a = samples(requests.get(f"{a}/metrics", timeout=10).text)
-    key = {"queue": two_of_everything.queue, "job": "jobs.matters.dispatch_matter", "outcome": "succeeded"}
+    # Counted under the RQ queue the job ran on: dispatch's, under this run's prefix.
+    key = {"queue": f"{two_of_everything.queue}-dispatch", "job": "jobs.matters.dispatch_matter", "outcome": "succeeded"}
     assert 0 < value(first_a, "hsyjs_jobs_total", **key) <= value(at_b, "hsyjs_jobs_total", **key) \
         <= value(second_a, "hsyjs_jobs_total", **key)
     # Requests are counted across A's two worker processes (PROMETHEUS_MULTIPROC_DIR).
