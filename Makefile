@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-embedded worker cron demo migrate seed clean chaos serve-prod bench
+.PHONY: run test test-embedded worker cron demo migrate seed clean chaos fuzz serve-prod bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,11 @@ run: seed
 serve-prod: migrate
 	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
 
-## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL).
+## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL): on the queues
+## dispatch, notifications and maintenance (in that order), or only those in RQ_QUEUES
+## (e.g. `RQ_QUEUES=dispatch make worker`); queue names are $RQ_QUEUE-<queue> (jobs/worker.py).
 worker: $(STAMP)
-	$(BIN)/rq worker -w jobs.worker.AppWorker --with-scheduler --url "$${REDIS_URL:?set REDIS_URL}" $${RQ_QUEUE:-hsyjs}
+	$(BIN)/python -m jobs.worker
 
 ## The scripted journey against a running server (start `make run` first).
 demo: $(STAMP)
@@ -58,6 +60,12 @@ cron: $(STAMP)
 ## results in docs/reliability-results.json. A fast slice of the same tests runs in `make test`.
 chaos: $(STAMP)
 	CHAOS_SCALE=full $(BIN)/python -m pytest -q tests/chaos
+
+## Fuzzing (issue 10): schemathesis sends generated requests to every operation of the app's own
+## OpenAPI document, in-process, as a family, a clerk and nobody; results in docs/fuzz-results.json.
+## A fast slice of the same test runs in `make test`.
+fuzz: $(STAMP)
+	FUZZ_SCALE=full $(BIN)/python -m pytest -q tests/fuzz
 
 ## Benchmarks (issue 9): API + bare Flask under wrk on PostgreSQL + Redis + 2 rq workers, seeds a
 ## large table; results in docs/bench-results/<stamp>/ (see docs/BENCHMARKS.md). Takes ~12 minutes.

@@ -8,9 +8,9 @@ the dotted path of the field (list items by index), each with a list of Chinese 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from app.clock import SHANGHAI
 from app.errors import flatten_errors
@@ -63,8 +63,43 @@ def _localise(field: fields.Field) -> None:
             _localise(child)
 
 
+#: Dates and times a request may carry (local years, Asia/Shanghai). Before 1901 Asia/Shanghai
+#: has a local mean time offset (+08:05:43) that no ISO 8601 answer can write; near year 9999
+#: the conversion to Shanghai time overflows. No matter's facts fall outside these years.
+SUPPORTED_YEARS = (1901, 2199)
+_YEARS_MESSAGE = f"超出可受理的年份范围（{SUPPORTED_YEARS[0]}–{SUPPORTED_YEARS[1]} 年）"
+
+
+def _supported_year(value: date) -> bool:
+    """Validator of every request date and time (``datetime`` is a ``date``)."""
+    if not SUPPORTED_YEARS[0] <= value.year <= SUPPORTED_YEARS[1]:
+        raise ValidationError(_YEARS_MESSAGE)
+    return True
+
+
+def _json_type_error(field: fields.Field, value) -> str | None:
+    """The error when a JSON ``value`` has not the JSON type ``field`` documents, else ``None``.
+    marshmallow alone takes ``0``, ``1``, ``"yes"`` as booleans and ``"5"`` or ``5.0`` as integers."""
+    if isinstance(field, fields.Boolean):
+        ok = isinstance(value, bool)
+    elif isinstance(field, fields.Integer):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(field, fields.Number):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        return None
+    return None if ok else field.error_messages["invalid"]
+
+
 class BaseSchema(Schema):
-    """Refuses unknown fields, speaks Chinese, reports errors by dotted field path."""
+    """Refuses unknown fields, speaks Chinese, reports errors by dotted field path.
+
+    What the OpenAPI document calls invalid is refused wherever the request carries it:
+    unknown fields in a query string or a form too (webargs would drop them there), a JSON
+    value of another type than documented (query strings and forms are text and are parsed from
+    text), and dates and times outside :data:`SUPPORTED_YEARS`. Integers must carry a ``Range``
+    with both bounds (``tests/schemas/test_request_values.py`` checks every request schema).
+    """
 
     class Meta:
         unknown = RAISE
@@ -73,6 +108,35 @@ class BaseSchema(Schema):
 
     def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
         _localise(field_obj)
+        for field in (field_obj, getattr(field_obj, "inner", None)):
+            if isinstance(field, (fields.Date, fields.DateTime)):
+                field.validators.append(_supported_year)
+
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        """As :meth:`marshmallow.Schema.load`, but ``unknown`` is always this schema's own
+        (``RAISE``): webargs asks for ``EXCLUDE`` on query strings and files."""
+        return super().load(data, many=many, partial=partial)
+
+    @pre_load
+    def _refuse_other_json_types(self, data, **kwargs):
+        # A JSON body arrives as a dict; query strings and forms as webargs' text proxies.
+        if not isinstance(data, dict):
+            return data
+        errors: dict[str, list[str]] = {}
+        for name, field in self.load_fields.items():
+            key = field.data_key or name
+            value = data.get(key)
+            if value is None:
+                continue
+            if isinstance(field, fields.List) and isinstance(value, list):
+                for index, item in enumerate(value):
+                    if item is not None and (error := _json_type_error(field.inner, item)):
+                        errors[f"{key}.{index}"] = [error]
+            elif error := _json_type_error(field, value):
+                errors[key] = [error]
+        if errors:
+            raise ValidationError(errors)
+        return data
 
     def handle_error(self, error: ValidationError, data, *, many: bool, **kwargs) -> None:
         raise ValidationError(
@@ -163,7 +227,11 @@ class ShanghaiDateTime(fields.AwareDateTime):
     loaded as an aware ``datetime`` in Asia/Shanghai. A time without offset is refused."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> datetime:
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(SHANGHAI)
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parsed.astimezone(SHANGHAI)
+        except OverflowError:  # e.g. 9999-12-31T23:59-10:00 is in year 10000 in Shanghai
+            raise ValidationError(_YEARS_MESSAGE) from None
 
 
 class IdNumber(fields.String):

@@ -2,12 +2,13 @@
 long-poll query and the completion letter. Times are Asia/Shanghai; money in fen (分)."""
 from marshmallow import Schema, fields
 
+from app.http_guards import MAX_INT_ID
 from schemas.common import BaseSchema, Length, OneOf, Range
 from schemas.output import ShanghaiDateTime
 
 
 class EventsQuerySchema(BaseSchema):
-    after = fields.Integer(load_default=0, validate=Range(min=0, error="应为不小于 0 的事件编号"),
+    after = fields.Integer(load_default=0, validate=Range(min=0, max=MAX_INT_ID, error="应为 0 到 {max} 之间的事件编号"),
                            metadata={"description": "只返回编号大于此值的事件（上次收到的最后一个事件编号）"})
     wait = fields.Float(load_default=0, validate=Range(min=0, max=30, error="等待秒数应在 0 到 30 之间"),
                         metadata={"description": "没有新事件时最多等待的秒数（0–30）"})

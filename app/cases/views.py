@@ -10,6 +10,7 @@ from app.identity.auth import BEARER, current_principal, login_required
 from app.materials import service as materials_service
 from app.qr import service as qr
 from schemas.cases import ScanRequestSchema, CaseSchema, CaseSummarySchema, EventSchema, MaterialRequestSchema, QrQuerySchema
+from schemas.members import QrLinkSchema
 from schemas.materials import MaterialsSchema
 from schemas.form import ApplicationFormSchema
 from schemas.notify import CaseLetterSchema, EventsQuerySchema
@@ -123,8 +124,9 @@ class CaseMaterials(MethodView):
 class CaseQrCode(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(QrQuerySchema, location="query")
-    @blp.response(200, description="二维码图片（PNG 或 SVG）",
-                  content_type="image/png")
+    @blp.response(200, description="二维码图片（PNG）", content_type="image/png")
+    @blp.alt_response(200, success=True, description="二维码图片（?format=svg）", content_type="image/svg+xml")
+    @blp.alt_response(200, success=True, schema=QrLinkSchema, description="二维码链接（?format=json）")
     @login_required()
     def get(self, query, case_id):
         """申请二维码：家属用湘易办扫码即可关联并查看进度（?format=png、svg，或 json 取链接本身）
@@ -153,7 +155,9 @@ class MyCases(MethodView):
 class WindowQrCode(MethodView):
     @blp.doc(security=BEARER)
     @blp.arguments(QrQuerySchema, location="query")
-    @blp.response(200, description="窗口办事码图片（PNG 或 SVG）", content_type="image/png")
+    @blp.response(200, description="窗口办事码图片（PNG）", content_type="image/png")
+    @blp.alt_response(200, success=True, description="窗口办事码图片（?format=svg）", content_type="image/svg+xml")
+    @blp.alt_response(200, success=True, schema=QrLinkSchema, description="窗口办事码链接（?format=json）")
     @login_required(kinds=("staff",), roles=("clerk",))
     def get(self, query, window_id):
         """窗口办事码：家属扫码即可新建申请并关联本窗口（只限本窗口工作人员）"""

@@ -117,3 +117,12 @@ def test_missing_file_names_the_field(embedded_stack):
     clerk, case = file_at_window(embedded_stack, fresh_worked_example())
     response = clerk.post(f"/api/v1/cases/{case['id']}/uploads", data={"kind": "applicant_id_card"}, expect=422).json()
     assert set(response) == SHAPE and "file" in response["errors"]
+
+
+def test_an_unknown_multipart_field_is_refused_like_an_unknown_json_field(embedded_stack):
+    """Found by the fuzzer (tests/fuzz): the document says the upload form has only kind and
+    file (additionalProperties: false), but a third field was silently dropped."""
+    clerk, case = file_at_window(embedded_stack, fresh_worked_example())
+    response = clerk.post(f"/api/v1/cases/{case['id']}/uploads", data={"kind": "applicant_id_card", "note": "42"},
+                          files={"file": ("a.jpg", files.jpeg(), "image/jpeg")}, expect=422).json()
+    assert set(response) == SHAPE and "note" in response["errors"]
