@@ -100,6 +100,10 @@ def enqueue_once(job: str, *ids: str | int, app: Flask | None = None) -> bool:
 
 @event.listens_for(Session, "after_commit")
 def _flush_pending(session: Session) -> None:
+    # SQLAlchemy also calls this when a SAVEPOINT (begin_nested) is released inside the
+    # transaction: the jobs wait for the real commit, or a job would read rows not yet committed.
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(_PENDING, None)
     for job, ids, delay in pending or []:
         try:
@@ -112,6 +116,10 @@ def _flush_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
+    # A savepoint rolled back leaves the transaction (and its jobs) alive; a job whose rows went
+    # with the savepoint finds nothing to do (every job checks the state it acts on).
+    if session.in_nested_transaction():
+        return
     session.info.pop(_PENDING, None)
 
 
