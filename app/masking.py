@@ -26,7 +26,17 @@ def mask_phone(value: str | None) -> str | None:
     return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
 
 
-_LONG_NUMBER = re.compile(r"\d(?:[ -]?\d){6,}[Xx]?")
+#: A run of 7 or more digits — an ID, bank, card or phone number — with single spaces (also
+#: ideographic ones), tabs, line breaks or dashes allowed between the digits and an ID number's
+#: final ``X``. The one definition the answer masks, the log scrubber
+#: (``app.observability.logs.scrub``) and the push-text scrubber (``app.notify.templates.scrub``) share.
+LONG_NUMBER = re.compile(r"\d(?:[\s\-]?\d){6,}[Xx]?")
+
+
+def mask_number_run(run: str) -> str:
+    """One matched run with its first 3 and last 2 digits kept: ``138-0000-0000`` → ``138******00``."""
+    digits = re.sub(r"[^0-9Xx]", "", run)
+    return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
 
 
 def mask_numbers_in_text(text: str | None) -> str | None:
@@ -35,9 +45,4 @@ def mask_numbers_in_text(text: str | None) -> str | None:
     number count as part of it; shorter numbers (dates, amounts) are kept."""
     if not text:
         return text
-
-    def mask(match: re.Match) -> str:
-        digits = re.sub(r"[^0-9Xx]", "", match[0])
-        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
-
-    return _LONG_NUMBER.sub(mask, text)
+    return LONG_NUMBER.sub(lambda match: mask_number_run(match[0]), text)

@@ -127,7 +127,8 @@ class RatingSchema(Schema):
     matter_id = fields.String()
     level = fields.Integer()
     level_name = fields.Function(lambda r: RATING_LEVELS.get(r.level))
-    comment = fields.String(allow_none=True)
+    comment = fields.Function(lambda r: mask_numbers_in_text(r.comment), allow_none=True,
+                              metadata={"description": "评价内容（长串数字已遮蔽，如电话、证件号）"})
     created_at = ShanghaiDateTime()
     rectification = fields.Nested(RectificationBriefSchema, allow_none=True,
                                   metadata={"description": "差评（不满意及以下）时的整改事项，15个工作日内整改到位"})

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from app import clock
 from app.catalogue.service import department_name, get_matter
+from app.masking import LONG_NUMBER
 
 
 @dataclass(frozen=True)
@@ -114,13 +115,11 @@ class Rendered:
     once_per_case: bool
 
 
-_DIGIT_RUN = re.compile(r"\d(?:[\s\-]?\d){6,}")
-
-
 def scrub(text: str) -> str:
-    """Mask any run of 7 or more digits (spaces or hyphens between them allowed): no ID, bank,
-    card or phone number reaches a message, whatever a free-text field carried (SPEC §8)."""
-    return _DIGIT_RUN.sub("＊＊＊", text)
+    """Replace whole any run of 7 or more digits (``app.masking.LONG_NUMBER``: spaces or hyphens
+    between them allowed) with ＊＊＊: no ID, bank, card or phone number, not even part of one,
+    reaches a message, whatever a free-text field carried (SPEC §8)."""
+    return LONG_NUMBER.sub("＊＊＊", text)
 
 
 def yuan(fen: int) -> str:

@@ -19,6 +19,7 @@ import re
 import sys
 from datetime import datetime, timezone
 
+from app.masking import LONG_NUMBER, mask_number_run
 from app.observability import context
 
 _KEEP = (
@@ -26,20 +27,14 @@ _KEEP = (
     r"|(?<![0-9A-Za-z])[0-9a-fA-F]{32}(?![0-9A-Za-z])"  # our row ids and RQ's
     r"|(?<!\d)\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?!\d)"  # ISO 8601 dates and times
 )
-_SCRUB = re.compile(rf"(?P<keep>{_KEEP})|(?P<number>\d(?:[ -]?\d){{6,}}[Xx]?)")
+_SCRUB = re.compile(rf"(?P<keep>{_KEEP})|(?P<number>{LONG_NUMBER.pattern})")
 
 
 def scrub(text: str) -> str:
-    """``text`` with every run of ≥ 7 digits masked: 13800000000 → 138******00,
-    430104194803120013 → 430*************13, ``6222 0000 0000 0001`` → 622***********01."""
-
-    def mask(match: re.Match) -> str:
-        if match["keep"]:
-            return match["keep"]
-        digits = re.sub(r"[^0-9Xx]", "", match["number"])
-        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
-
-    return _SCRUB.sub(mask, text)
+    """``text`` with every run of ≥ 7 digits (``app.masking.LONG_NUMBER``) masked as in answers:
+    13800000000 → 138******00, 430104194803120013 → 430*************13,
+    ``6222 0000 0000 0001`` → 622***********01; ids and ISO dates are kept."""
+    return _SCRUB.sub(lambda match: match["keep"] or mask_number_run(match["number"]), text)
 
 
 #: Attributes every LogRecord has; anything else on a record came in through ``extra=``.

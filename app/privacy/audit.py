@@ -17,6 +17,12 @@ from app.identity.tokens import Principal
 from app.privacy.models import AuditEntry
 
 CASE_ARGS = ("case_id",)
+#: Staff requests that touch a case named only in the answer: ``{rule: the answer's key}``
+#: (a clerk files a case, claims an app case for the window; a village committee starts one).
+CASE_IN_ANSWER = {"/api/v1/cases": "id", "/api/v1/windows/<window_id>/claims": "id",
+                  "/api/v1/village/death-certificates": "case_id"}
+#: Staff paths without a case id that still read or change case data.
+AUDITED_PREFIXES = ("/api/v1/workbench", "/api/v1/admin", "/api/v1/supervision", "/api/v1/notify")
 
 
 def record(*, principal: Principal, action: str, case_id: str | None, field: str | None = None,
@@ -33,17 +39,21 @@ def _after_request(response):
     principal = g.get("principal")
     if principal is None or principal.kind != "staff" or request.url_rule is None:
         return response
+    rule = request.url_rule.rule
     case_id = next((request.view_args.get(a) for a in CASE_ARGS if request.view_args and a in request.view_args), None)
-    if case_id is None and not request.path.startswith(("/api/v1/workbench", "/api/v1/admin", "/api/v1/supervision")):
+    if case_id is None and rule in CASE_IN_ANSWER and request.method == "POST":
+        answer = response.get_json(silent=True) if response.status_code < 400 else None
+        case_id = answer.get(CASE_IN_ANSWER[rule]) if isinstance(answer, dict) else None
+    elif case_id is None and not request.path.startswith(AUDITED_PREFIXES):
         return response
     action = "read" if request.method in {"GET", "HEAD"} else "change"
     try:
-        record(principal=principal, action=action, case_id=case_id, detail=f"{request.method} {request.url_rule.rule}",
+        record(principal=principal, action=action, case_id=case_id, detail=f"{request.method} {rule}",
                success=response.status_code < 400)
         db.session.commit()
     except Exception:  # noqa: BLE001 - an audit failure is logged loudly, the answer stands
         db.session.rollback()
-        current_app.logger.error("audit write failed for %s %s", request.method, request.url_rule.rule)
+        current_app.logger.error("audit write failed for %s %s", request.method, rule)
     return response
 
 

@@ -1,4 +1,5 @@
-"""``flask privacy reseal``: re-encrypt every sealed value under the current ``DATA_KEY_ID``."""
+"""``flask privacy reseal``: re-encrypt every sealed value and every uploaded file under the
+current ``DATA_KEY_ID`` (and seal uploaded files stored in plaintext before encryption)."""
 from __future__ import annotations
 
 import click
@@ -20,7 +21,11 @@ def sealed_models():
 
 
 def reseal_all(batch: int = 500) -> dict[str, int]:
-    """Out: ``{table: values moved to the current key}``."""
+    """Out: ``{table: values moved to the current key, "uploads": files sealed again}``, plus
+    ``uploads_missing`` / ``uploads_failed`` when some files are gone or do not open (see
+    :func:`app.materials.service.reseal_uploads`)."""
+    from app.materials.service import reseal_uploads
+
     moved: dict[str, int] = {}
     for cls, names in sealed_models():
         count, offset = 0, 0
@@ -34,14 +39,29 @@ def reseal_all(batch: int = 500) -> dict[str, int]:
             db.session.commit()
             offset += batch
         moved[cls.__tablename__] = count
+    files = reseal_uploads()
+    moved["uploads"] = files["sealed"]
+    for problem in ("missing", "failed"):
+        if files[problem]:
+            moved[f"uploads_{problem}"] = files[problem]
     return moved
 
 
 @privacy_cli.command("reseal")
 def reseal_command() -> None:
-    """Seal every private value again under DATA_KEY_ID (after adding a key to DATA_KEYS)."""
-    for table, count in reseal_all().items():
-        click.echo(f"{table}: {count} value(s) re-encrypted")
+    """Seal every private value and uploaded file again under DATA_KEY_ID (after adding a key to
+    DATA_KEYS); uploaded files kept in plaintext before encryption are sealed too. Exits 1 when
+    some file is missing or does not open (each is logged with its upload id)."""
+    moved = reseal_all()
+    for table, count in moved.items():
+        if table.startswith("uploads_"):
+            continue
+        click.echo(f"{table}: {count} {'file(s)' if table == 'uploads' else 'value(s)'} re-encrypted")
+    problems = {k: v for k, v in moved.items() if k.startswith("uploads_")}
+    if problems:
+        click.echo(f"uploads not re-encrypted: {problems.get('uploads_missing', 0)} missing, "
+                   f"{problems.get('uploads_failed', 0)} unreadable (see the log)", err=True)
+        raise SystemExit(1)
 
 
 @privacy_cli.command("purge")

@@ -5,6 +5,11 @@ binds it to its table, column and row id, so a value copied to another row or co
 decrypt. Keys come from ``DATA_KEYS`` (JSON ``{key id: base64 of 32 bytes}``) with
 ``DATA_KEY_ID`` naming the one that seals; the others only open (rotation). Lookups by ID number
 use ``blind_index`` (HMAC with ``BLIND_INDEX_KEY``), never the plaintext.
+
+Uploaded files are sealed the same way as bytes (:func:`seal_bytes`): ``HSYS1`` ‖ key id length
+(1 byte) ‖ key id (UTF-8) ‖ nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes), bound to their
+storage key. No JPEG, PNG or PDF starts with ``HSYS1``, so a file stored before encryption is
+told apart (see :func:`is_sealed_bytes`).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 
 PREFIX = "v1"
+BYTES_MAGIC = b"HSYS1"
 
 
 class SealedValueError(Exception):
@@ -52,6 +58,42 @@ def open_sealed(sealed: str, *, aad: str) -> str:
 
 def key_id_of(sealed: str) -> str:
     return sealed.split(".", 2)[1]
+
+
+def seal_bytes(data: bytes, *, aad: str) -> bytes:
+    """Encrypt a file's bytes under the current key, bound to ``aad`` (e.g. ``uploads.<storage key>``).
+    Out: the blob described in the module docstring (34 + len(key id) bytes longer)."""
+    kid, keys = _keys()
+    nonce = os.urandom(12)
+    kid_bytes = kid.encode()
+    return (BYTES_MAGIC + bytes([len(kid_bytes)]) + kid_bytes + nonce
+            + AESGCM(keys[kid]).encrypt(nonce, data, aad.encode()))
+
+
+def is_sealed_bytes(blob: bytes) -> bool:
+    return blob.startswith(BYTES_MAGIC)
+
+
+def key_id_of_bytes(blob: bytes) -> str:
+    """The key id a blob from :func:`seal_bytes` was sealed under. Raises :class:`SealedValueError`."""
+    if not is_sealed_bytes(blob) or len(blob) < len(BYTES_MAGIC) + 1:
+        raise SealedValueError("not a sealed blob")
+    start = len(BYTES_MAGIC) + 1
+    try:
+        return blob[start:start + blob[len(BYTES_MAGIC)]].decode()
+    except UnicodeDecodeError:
+        raise SealedValueError("not a sealed blob") from None
+
+
+def open_bytes(blob: bytes, *, aad: str) -> bytes:
+    """Decrypt a blob from :func:`seal_bytes`. Raises :class:`SealedValueError` (not sealed,
+    unknown key, tampered, or bound to another ``aad``)."""
+    kid = key_id_of_bytes(blob)
+    body = blob[len(BYTES_MAGIC) + 1 + len(kid.encode()):]
+    try:
+        return AESGCM(_keys()[1][kid]).decrypt(body[:12], body[12:], aad.encode())
+    except Exception as exc:  # noqa: BLE001 - every failure means the same: cannot open
+        raise SealedValueError(f"cannot open sealed file ({type(exc).__name__})") from None
 
 
 def seal_json(value, *, aad: str) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import UTCDateTime, now
 from app.extensions import db
+from app.privacy.fields import Sealed
 
 
 class OperatorAlert(db.Model):
@@ -58,7 +59,12 @@ BAD_RATING_MAX = 2
 
 
 class MatterRating(db.Model):
-    """One family member's 好差评 of one finished matter (one per member and matter)."""
+    """One family member's 好差评 of one finished matter (one per member and matter).
+
+    ``comment`` is free text a family may fill with a phone or ID number: it is sealed (issue 6)
+    and bound to the row's id, so it is set after the row is flushed; answers mask long numbers
+    in it (``app.masking.mask_numbers_in_text``).
+    """
 
     __tablename__ = "matter_ratings"
     __table_args__ = (sa.UniqueConstraint("matter_id", "user_id"),)
@@ -67,7 +73,8 @@ class MatterRating(db.Model):
     matter_id: Mapped[str] = mapped_column(sa.ForeignKey("matters.id"))
     user_id: Mapped[str] = mapped_column(sa.ForeignKey("family_users.id"))
     level: Mapped[int] = mapped_column()
-    comment: Mapped[str | None] = mapped_column(sa.String(200))
+    comment_sealed: Mapped[str | None] = mapped_column(sa.Text)
+    comment = Sealed("comment_sealed")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     rectification = relationship("Rectification", back_populates="rating", uselist=False)

@@ -53,10 +53,10 @@ def rate_matter(*, case_id: str, matter_id: str, level: int, comment: str | None
     if _rating_of(matter.id, principal.subject) is not None:
         raise Conflict("您已评价过该事项，每个事项只能评价一次", code="already_rated")
 
-    rating = MatterRating(case_id=case.id, matter_id=matter.id, user_id=principal.subject, level=level,
-                          comment=comment or None)
+    rating = MatterRating(case_id=case.id, matter_id=matter.id, user_id=principal.subject, level=level)
     db.session.add(rating)
-    db.session.flush()
+    db.session.flush()  # the sealed comment is bound to the row's id
+    rating.comment = comment or None
     name = get_matter(matter.code)["name"]
     summary = f"已收到对“{name}”的评价（{RATING_LEVELS[level]}），感谢您的反馈。"
     if level <= BAD_RATING_MAX:

@@ -65,8 +65,9 @@ def test_a_supplement_request_names_only_missing_materials_and_carries_no_number
     assert "materials.0" in from_department["errors"]  # the hospital issues it: nothing to ask of the family
     unknown = clerk.post(url, json={"materials": ["passport"]}, expect=422).json()
     assert "materials.0" in unknown["errors"]
-    with_number = clerk.post(url, json={"note": "请核对账号 6200000000000000017"}, expect=422).json()
-    assert "note" in with_number["errors"]
+    for note in ("请核对账号 6200000000000000017", "有事请拨 138 0000 0000", "卡号6200-0000-0000-0000-017"):
+        with_number = clerk.post(url, json={"note": note}, expect=422).json()
+        assert "note" in with_number["errors"], note
 
 
 def test_only_the_case_window_records_originals_and_asks_for_materials(embedded_stack):
