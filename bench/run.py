@@ -2,15 +2,18 @@
 
 Starts gunicorn (2 gthread workers × 8 threads, ``gunicorn.conf.py``) for the API on a fresh
 PostgreSQL database ``hsyjs_bench`` (dropped at the end), 2 ``rq worker --with-scheduler`` on
-Redis db 14 with queue ``hsyjs_bench`` (rate-limit keys under the same prefix), the sandbox
+Redis db 14 with queue prefix ``hsyjs_bench`` (rate-limit keys under the same prefix), the sandbox
 departments with zero latency and the rate limits raised; and the bare Flask app of
 ``bench/bare_app.py`` on the same gunicorn settings. Every listener is on 127.0.0.1.
 Raw wrk output, EXPLAIN ANALYZE plans and ``summary.json`` go to ``docs/bench-results/<stamp>/``.
 
 Knobs (environment): ``BENCH_DURATION`` seconds per wrk run (15), ``BENCH_CONNECTIONS`` (16),
 ``BENCH_E2E_CASES`` (30), ``BENCH_SEED_SMALL`` (1000), ``BENCH_SEED_LARGE`` (1000000),
-``BENCH_SEED_SECONDS`` (300: the large seed stops there and the report says what it reached),
-``TEST_PG_ADMIN_URL`` (postgresql://postgres@127.0.0.1:5432/test), ``BENCH_REDIS_URL``.
+``BENCH_SEED_SECONDS`` (420: the large seed stops there and the report says what it reached),
+``TEST_PG_ADMIN_URL`` (postgresql://postgres@127.0.0.1:5432/test), ``BENCH_REDIS_URL``,
+``BENCH_PROFILE`` (scenario names, comma-separated, or ``all``: py-spy samples the API workers
+while wrk drives them and ``<scenario>.profile.txt`` lists the hottest functions — the figures of
+a profiled scenario are lower than unprofiled ones, so never report them as results).
 """
 from __future__ import annotations
 
@@ -52,7 +55,9 @@ WRK_THREADS = 2
 E2E_CASES = int(os.environ.get("BENCH_E2E_CASES", "30"))
 SEED_SMALL = int(os.environ.get("BENCH_SEED_SMALL", "1000"))
 SEED_LARGE = int(os.environ.get("BENCH_SEED_LARGE", "1000000"))
-SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "300"))
+SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "420"))
+#: Scenarios to sample with py-spy while wrk drives them (comma-separated names, or "all").
+PROFILE = {name for name in os.environ.get("BENCH_PROFILE", "").split(",") if name}
 OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "docs" / "bench-results" / datetime.now().strftime("%Y%m%d-%H%M%S"))
 
 
@@ -120,14 +125,20 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 class RssSampler(threading.Thread):
-    """Peak RSS (MiB) per role, sampled every 0.2 s: API workers, rq workers, rq work-horses."""
+    """Peak RSS (MiB) per role, sampled every 0.2 s: API workers, rq workers, their scheduler children."""
 
     def __init__(self, stack: Stack):
         super().__init__(daemon=True)
         self.stack, self.peak, self.stopped = stack, {}, threading.Event()
+        self.now_peak: dict[str, int] = {}
+        self.parts: dict[str, dict[str, int]] = {}
 
     def _note(self, role: str, pid: int) -> None:
-        self.peak[role] = max(self.peak.get(role, 0), rss_kib(pid), rss_kib(pid, "VmHWM"))
+        now = rss_kib(pid)
+        if now > self.now_peak.get(role, 0):  # what the largest resident set was made of
+            self.now_peak[role] = now
+            self.parts[role] = {f: rss_kib(pid, f) for f in ("RssAnon", "RssFile", "RssShmem")}
+        self.peak[role] = max(self.peak.get(role, 0), now, rss_kib(pid, "VmHWM"))
 
     def run(self) -> None:
         while not self.stopped.wait(0.2):
@@ -139,11 +150,15 @@ class RssSampler(threading.Thread):
             for name in ("worker1", "worker2"):
                 pid = self.stack.procs[name].pid
                 self._note("rq_worker", pid)
-                for horse in children(pid):
-                    self._note("rq_work_horse", horse)
+                for child in children(pid):  # RQ's scheduler (jobs run in the worker itself)
+                    self._note("rq_scheduler", child)
 
     def mib(self) -> dict:
         return {role: round(kib / 1024, 1) for role, kib in sorted(self.peak.items())}
+
+    def composition_mib(self) -> dict:
+        """At each role's largest sampled VmRSS: anonymous, file-backed and shared memory (MiB)."""
+        return {role: {k: round(v / 1024, 1) for k, v in parts.items()} for role, parts in sorted(self.parts.items())}
 
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -153,8 +168,10 @@ def wrk(name: str, url: str, script: str, env: dict | None = None, *, connection
     full.write_text((LUA / script).read_text() + (LUA / "report.lua").read_text())
     argv = ["wrk", "-t", str(WRK_THREADS), "-c", str(connections), "-d", f"{duration}s", "--timeout", "10s",
             "--latency", "-s", str(full), url]
+    spies = start_profilers(name, duration) if name in PROFILE or "all" in PROFILE else []
     run = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "BENCH_THREADS": str(WRK_THREADS),
                                                                     **(env or {})}, timeout=duration + 60)
+    finish_profilers(name, spies)
     raw = f"$ {' '.join(argv)}\n{run.stdout}{run.stderr}"
     (OUT / f"{name}.wrk.txt").write_text(raw)
     line = next(l for l in run.stdout.splitlines() if l.startswith("BENCH_JSON "))
@@ -167,6 +184,50 @@ def wrk(name: str, url: str, script: str, env: dict | None = None, *, connection
     print(f"  {name:28s} {result['rps']:9.1f} req/s  p50 {result['p50_ms']:7.2f}  p95 {result['p95_ms']:7.2f}  "
           f"p99 {result['p99_ms']:7.2f} ms  non-2xx {result['non_2xx_3xx']}", flush=True)
     return result
+
+
+# --- profiling ---------------------------------------------------------------------------------
+_STACK: "Stack | None" = None
+
+
+def start_profilers(name: str, duration: int) -> list[tuple[int, subprocess.Popen, Path]]:
+    """``py-spy record`` (100 Hz, folded stacks, idle threads left out) on every API worker
+    while ``name`` runs; out: (pid, process, output file) for :func:`finish_profilers`."""
+    spies = []
+    for pid in children(_STACK.procs["api"].pid):
+        out = OUT / f"{name}.pyspy-{pid}.folded"
+        spies.append((pid, subprocess.Popen([str(BIN / "py-spy"), "record", "--pid", str(pid), "--rate", "100",
+                                             "--duration", str(duration), "--format", "raw", "--output", str(out),
+                                             "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+                      out))
+    return spies
+
+
+def finish_profilers(name: str, spies: list) -> None:
+    """Wait for the samplers; write ``<name>.profile.txt``: the functions (own code first) that
+    were on the stack in the largest share of busy samples, and the hottest leaf frames."""
+    inclusive: dict[str, int] = {}
+    leaf: dict[str, int] = {}
+    total = 0
+    for _pid, proc, out in spies:
+        proc.wait(timeout=120)
+        if not out.exists():
+            continue
+        for line in out.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames, n = stack.split(";"), int(count)
+            total += n
+            for frame in set(frames):
+                inclusive[frame] = inclusive.get(frame, 0) + n
+            leaf[frames[-1]] = leaf.get(frames[-1], 0) + n
+    if not total:
+        return
+    lines = [f"{name}: {total} busy samples over {len(spies)} API workers", "", "inclusive (share of samples):"]
+    lines += [f"{n / total:6.1%}  {frame}" for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:80]]
+    lines += ["", "leaf (self time):"]
+    lines += [f"{n / total:6.1%}  {frame}" for frame, n in sorted(leaf.items(), key=lambda kv: -kv[1])[:40]]
+    (OUT / f"{name}.profile.txt").write_text("\n".join(lines) + "\n")
+    print(f"  profile: {OUT / f'{name}.profile.txt'}", flush=True)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -194,13 +255,18 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 
 def wait_queue_empty(timeout: float = 600) -> float:
-    """Wait until the bench queue has nothing queued or running; out: seconds waited."""
+    """Wait until every bench queue (dispatch, notifications, maintenance) has nothing queued
+    or running; out: seconds waited."""
     from rq import Queue
 
+    from app.config import QUEUES
+    from app.tasks import queue_name
+
     redis = Redis.from_url(REDIS_URL)
-    queue, started = Queue(QUEUE, connection=redis), time.monotonic()
+    queues = [Queue(queue_name(QUEUE, q), connection=redis) for q in QUEUES]
+    started = time.monotonic()
     while time.monotonic() - started < timeout:
-        if queue.count == 0 and queue.started_job_registry.count == 0:
+        if all(q.count == 0 and q.started_job_registry.count == 0 for q in queues):
             return time.monotonic() - started
         time.sleep(0.5)
     return time.monotonic() - started
@@ -304,7 +370,8 @@ def main() -> None:
     subprocess.run([str(BIN / "flask"), "db", "upgrade", "heads"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     subprocess.run([str(BIN / "flask"), "seed-sandbox"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    stack = Stack(env)
+    global _STACK
+    stack = _STACK = Stack(env)
     summary: dict = {"machine": machine(), "settings": {"duration_s": DURATION, "connections": CONNECTIONS,
                                                         "wrk_threads": WRK_THREADS, "gunicorn": "2 gthread x 8 threads",
                                                         "rq_workers": 2}, "scenarios": {}}
@@ -315,8 +382,8 @@ def main() -> None:
                              "-b", f"127.0.0.1:{BARE_PORT}", "--no-control-socket", "--log-level",
                              "warning", "bench.bare_app:app"])
         for i in (1, 2):
-            stack.start(f"worker{i}", [str(BIN / "rq"), "worker", "-w", "jobs.worker.AppWorker", "--with-scheduler",
-                                       "--url", REDIS_URL, "--name", f"bench-{i}-{os.getpid()}", QUEUE])
+            # Every queue (hsyjs_bench-dispatch, -notifications, -maintenance), as `make worker` does.
+            stack.start(f"worker{i}", [str(BIN / "python"), "-m", "jobs.worker", "--name", f"bench-{i}-{os.getpid()}"])
         wait_http(APP + "/readyz")
         wait_http(BARE + "/")
         sampler = RssSampler(stack)
@@ -387,8 +454,11 @@ def main() -> None:
             sampler.stopped.set()
             sampler.join()
             summary["peak_rss_mib"] = sampler.mib()
+            summary["peak_rss_composition_mib"] = sampler.composition_mib()
         stack.stop()
         (OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
+        for log in OUT.glob("*.log"):  # the processes' logs run to megabytes: kept, compressed
+            subprocess.run(["gzip", "-9", "-f", str(log)], check=False)
         print(json.dumps({k: summary.get(k) for k in ("peak_rss_mib", "seed_small", "seed_large")}), flush=True)
         try:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:

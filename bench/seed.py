@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import multiprocessing
 import time
 import uuid
 from datetime import date, timedelta
@@ -41,7 +42,11 @@ def _columns(cur, table: str) -> list[str]:
     return [r[0] for r in cur.fetchall()]
 
 
-def seed(*, count: int, batch: int, max_seconds: float) -> dict:
+def seed(*, count: int, batch: int, max_seconds: float, part: int = 0, parts: int = 1,
+         plan: dict | None = None) -> dict:
+    """Add cases until the table holds ``count`` (this process's ``part`` of ``parts`` equal
+    shares of what :func:`plan_seed` found missing) or ``max_seconds`` pass. Out: the JSON
+    summary :func:`main` prints."""
     started = time.monotonic()
     raw = db.engine.raw_connection()
     conn = raw.driver_connection  # psycopg 3
@@ -50,8 +55,9 @@ def seed(*, count: int, batch: int, max_seconds: float) -> dict:
         existing = cur.fetchone()[0]
         cur.execute("SELECT id, form_sealed FROM cases WHERE form_sealed IS NOT NULL ORDER BY created_at DESC LIMIT 1")
         template_id, template_sealed = cur.fetchone()
-        cur.execute("SELECT count(*) FROM cases WHERE reference LIKE 'BN%%'")
-        already_seeded = cur.fetchone()[0]
+        cur.execute("SELECT max(reference) FROM cases WHERE reference LIKE 'BN%%'")
+        last = cur.fetchone()[0]
+        already_seeded = int(last[2:]) + 1 if last else 0  # the next free person number
         case_cols = [c for c in _columns(cur, "cases") if c not in {"id", "reference", "deceased_id_index", "form_sealed"}]
         matter_cols = [c for c in _columns(cur, "matters") if c not in {"id", "case_id", "outcome_sealed"}]
         event_cols = [c for c in _columns(cur, "events") if c not in {"id", "case_id"}]
@@ -73,8 +79,12 @@ def seed(*, count: int, batch: int, max_seconds: float) -> dict:
     insert_events = (f"INSERT INTO events (case_id, {', '.join(event_cols)}) SELECT s.id, {e_sel} "
                      f"FROM bench_stage s CROSS JOIN (SELECT * FROM events WHERE case_id = %(t)s "
                      f"ORDER BY id LIMIT 1) e")
-    made, n = 0, already_seeded
-    wanted = max(0, count - existing)
+    if plan:  # counted once before the parts started, so all parts share the same figures
+        existing, already_seeded = plan["existing"], plan["next_person"]
+    wanted_all = max(0, count - existing)
+    wanted = wanted_all // parts + (1 if part < wanted_all % parts else 0)
+    # Each part numbers its people from its own block: no two parts make the same ID number.
+    made, n = 0, already_seeded + part * (wanted_all // parts + 1)
     stopped_early = False
     while made < wanted:
         if time.monotonic() - started > max_seconds:
@@ -110,15 +120,41 @@ def seed(*, count: int, batch: int, max_seconds: float) -> dict:
             "stopped_early": stopped_early}
 
 
+def plan_seed() -> dict:
+    """``{"existing": cases in the table, "next_person": first unused person number}``."""
+    with db.engine.connect() as conn:
+        existing = conn.exec_driver_sql("SELECT count(*) FROM cases").scalar()
+        last = conn.exec_driver_sql("SELECT max(reference) FROM cases WHERE reference LIKE 'BN%%'").scalar()
+    return {"existing": existing, "next_person": int(last[2:]) + 1 if last else 0}
+
+
+def _part(args: tuple) -> dict:
+    count, batch, max_seconds, part, parts, plan = args
+    app = create_app(load_config())
+    with app.app_context():
+        return seed(count=count, batch=batch, max_seconds=max_seconds, part=part, parts=parts, plan=plan)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, required=True, help="total cases wanted in the table")
     parser.add_argument("--batch", type=int, default=5000)
     parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--processes", type=int, default=2,
+                        help="seeding processes in parallel (sealing in Python overlaps PostgreSQL's inserts)")
     args = parser.parse_args()
-    app = create_app(load_config())
-    with app.app_context():
-        print(json.dumps(seed(count=args.count, batch=args.batch, max_seconds=args.max_seconds)))
+    parts = max(1, args.processes)
+    started = time.monotonic()
+    with create_app(load_config()).app_context():
+        plan = plan_seed()
+    with multiprocessing.get_context("spawn").Pool(parts) as pool:
+        results = pool.map(_part, [(args.count, args.batch, args.max_seconds, k, parts, plan) for k in range(parts)])
+    elapsed = time.monotonic() - started
+    made = sum(r["cases_added"] for r in results)
+    print(json.dumps({"asked": args.count, "cases_before": plan["existing"],
+                      "cases_added": made, "cases_total": max(r["cases_total"] for r in results),
+                      "seconds": round(elapsed, 1), "cases_per_second": round(made / elapsed, 1) if elapsed else None,
+                      "stopped_early": any(r["stopped_early"] for r in results), "processes": parts}))
 
 
 if __name__ == "__main__":
