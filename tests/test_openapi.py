@@ -45,9 +45,6 @@ def test_every_answer_with_a_body_names_its_media_types(document):
     assert set(qrcode) == {"image/png", "image/svg+xml", "application/json"}
 
 
-@pytest.mark.xfail(strict=True, reason="found by tests/fuzz in app/materials/views.py, left to its owners: the "
-                   "download is documented as application/octet-stream but served as the file's own type "
-                   "(remove KNOWN_FAULTS' entry in tests/fuzz/test_openapi_fuzz.py with this mark)")
 def test_an_upload_download_documents_the_media_types_it_serves(document):
     content = document["paths"]["/api/v1/cases/{case_id}/uploads/{upload_id}"]["get"]["responses"]["200"]["content"]
     assert set(content) == {"image/jpeg", "image/png", "application/pdf"}

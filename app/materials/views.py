@@ -62,7 +62,9 @@ class Uploads(MethodView):
 @blp.route("/<case_id>/uploads/<upload_id>")
 class UploadFile(MethodView):
     @blp.doc(security=BEARER)
-    @blp.response(200, description="文件内容（JPEG、PNG 或 PDF）", content_type="application/octet-stream")
+    @blp.response(200, description="文件内容（JPEG 图片）", content_type="image/jpeg")
+    @blp.alt_response(200, success=True, description="文件内容（PNG 图片）", content_type="image/png")
+    @blp.alt_response(200, success=True, description="文件内容（PDF）", content_type="application/pdf")
     @login_required()
     def get(self, case_id, upload_id):
         """下载已上传的材料（只限能查看该申请的人；不缓存）"""
