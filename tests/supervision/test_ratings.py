@@ -41,7 +41,8 @@ def test_a_bad_rating_opens_a_rectification_due_in_15_working_days(supervision_s
     daughter = bind_family(supervision_stack, seeded)
     comment = "等了很久没人联系，电话13800000000"
     rating = _rate(daughter, seeded, "housing_fund_withdrawal", {"level": 2, "comment": comment}, 201)
-    assert rating["level_name"] == "不满意" and rating["comment"] == comment  # the family sees their own words
+    # Every answer masks long numbers in a comment, the author's own too (issue 6).
+    assert rating["level_name"] == "不满意" and rating["comment"] == "等了很久没人联系，电话138******00"
     item = rating["rectification"]
     assert (item["status"], item["due_state"], item["due_at"]) == ("open", "scheduled", "2025-10-11T23:59:59+08:00")
     assert item["deadline_rule"] == "15个工作日（不含起算日，至最后一日24时止）"
