@@ -1,9 +1,9 @@
-"""Give every job an application context, in RQ workers and in the embedded runner alike.
+"""Give every job an application context, in RQ work-horses and in the embedded runner alike.
 
-``rq worker -w jobs.worker.AppWorker`` builds the app once in the worker process, without
-touching the database, and runs its jobs in that process (no work-horse fork). Should a job
-ever run in a forked child (plain ``rq worker``), the child drops the inherited connection pool
-first, so no database connection ever crosses a fork.
+``rq worker -w jobs.worker.AppWorker`` builds the app once in the worker process, before any
+fork and without touching the database; each forked work-horse reuses it after dropping the
+inherited connection pool, so no database connection ever crosses a fork. (Building the app
+in every work-horse cost about 1.5 s per job.)
 """
 from __future__ import annotations
 
