@@ -172,7 +172,8 @@ def wrk(name: str, url: str, script: str, env: dict | None = None, *, connection
     run = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "BENCH_THREADS": str(WRK_THREADS),
                                                                     **(env or {})}, timeout=duration + 60)
     finish_profilers(name, spies)
-    raw = f"$ {' '.join(argv)}\n{run.stdout}{run.stderr}"
+    full.unlink()  # only bench/lua/<script> + report.lua joined: the command line below names them
+    raw = f"$ {' '.join(argv)}  # {full.name} = bench/lua/{script} + bench/lua/report.lua\n{run.stdout}{run.stderr}"
     (OUT / f"{name}.wrk.txt").write_text(raw)
     line = next(l for l in run.stdout.splitlines() if l.startswith("BENCH_JSON "))
     r = json.loads(line[len("BENCH_JSON "):])
