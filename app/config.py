@@ -91,9 +91,17 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # queues a worker started without queue arguments listens on (default: all, in QUEUES order).
         "RQ_QUEUE": env.get("RQ_QUEUE", "hsyjs"),
         "RQ_QUEUES": _queues(env.get("RQ_QUEUES", "")),
+        # The family's case answer is kept in Redis this long while the case is unchanged (0: off;
+        # the most a change committed by a process that died at once can stay unseen);
+        # app.cases.answer_cache. A Redis call of the cache gives up after the timeout.
+        "CASE_ANSWER_CACHE_SECONDS": int(env.get("CASE_ANSWER_CACHE_SECONDS", "300")),
+        "CASE_ANSWER_CACHE_TIMEOUT_SECONDS": float(env.get("CASE_ANSWER_CACHE_TIMEOUT_SECONDS", "0.2")),
         # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
         "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),
+        # A periodic job (reconcile, SLA scan, retention purge) is stopped after this long
+        # (app.tasks.job_timeout; dispatch and notification jobs follow DEPARTMENT_TIMEOUT_SECONDS).
+        "MAINTENANCE_JOB_TIMEOUT_SECONDS": _positive_int(env, "MAINTENANCE_JOB_TIMEOUT_SECONDS", 600),
         # The SLA scan (app.supervision.sla): how often; how long before a due time the
         # department is reminded (at most half the matter's whole period).
         "SLA_SCAN_INTERVAL_SECONDS": int(env.get("SLA_SCAN_INTERVAL_SECONDS", "300")),

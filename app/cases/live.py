@@ -13,34 +13,53 @@ from __future__ import annotations
 import hashlib
 import time
 
+from flask import current_app
+
+from app.cases import answer_cache
+from app.cases.members import active_members
 from app.cases.models import Case, Event
 from app.cases.service import get_case
 from app.extensions import db
 from app.identity.tokens import Principal
+from schemas.cases import CaseSchema
 
 MAX_WAIT_SECONDS = 30
 POLL_SECONDS = 0.25
 
 
-def case_etag(case: Case, principal: Principal) -> str:
-    """A quoted ETag such as ``"v12-3f0a…"`` for ``case`` as ``principal`` sees it.
-
-    Made from the matters the answer itself shows (loaded once for both), so it costs no query
-    of its own."""
+def fingerprint(case: Case) -> str:
+    """What the ETag says about the case itself (not the caller): its version, its last change
+    and its matters' last change and count, from the matters the answer itself shows (no query)."""
     matters = case.matters
     last_matter = max((m.updated_at for m in matters if m.updated_at is not None), default=None)
-    count = len(matters)
-    raw = "|".join(str(part) for part in (
-        case.id, case.version, case.updated_at, last_matter, count,
-        principal.kind, principal.subject, principal.role or "",
-    ))
-    return f'"v{case.version}-{hashlib.sha256(raw.encode()).hexdigest()[:16]}"'
+    return "|".join(str(part) for part in (case.id, case.version, case.updated_at, last_matter, len(matters)))
 
 
-def get_case_with_etag(*, case_id: str, principal: Principal) -> tuple[Case, str]:
-    """The case (access checked as :func:`app.cases.service.get_case`) and its ETag."""
+def etag(version: int, case_fingerprint: str, principal: Principal) -> str:
+    """A quoted ETag such as ``"v12-3f0a…"`` for the case (``version``, :func:`fingerprint`) as
+    ``principal`` sees it."""
+    raw = "|".join((case_fingerprint, principal.kind, principal.subject, principal.role or ""))
+    return f'"v{version}-{hashlib.sha256(raw.encode()).hexdigest()[:16]}"'
+
+
+def case_answer(*, case_id: str, principal: Principal) -> tuple[bytes, str]:
+    """The JSON bytes of ``GET /api/v1/cases/{id}`` (:class:`schemas.cases.CaseSchema`) and their
+    ETag. Access is checked as :func:`app.cases.service.get_case` (raises ``NotFound``).
+
+    A family member's answer comes from :mod:`app.cases.answer_cache` while the case is
+    unchanged and the member is still bound to it — no database read; otherwise it is built from
+    the database and kept for the next poll."""
+    cached = answer_cache.lookup(case_id) if principal.kind == "family" else None
+    if cached is not None and cached.answer is not None and principal.subject in cached.answer.members:
+        answer = cached.answer
+        return answer.body, etag(answer.version, answer.fingerprint, principal)
     case = get_case(case_id=case_id, principal=principal, with_matters=True)
-    return case, case_etag(case, principal)
+    body = current_app.json.response(CaseSchema().dump(case)).get_data()
+    case_fingerprint = fingerprint(case)
+    if cached is not None and cached.tokens is not None:
+        answer_cache.store(case_id, cached.tokens, answer_cache.CachedAnswer(
+            body=body, version=case.version, fingerprint=case_fingerprint, members=frozenset(active_members(case.id))))
+    return body, etag(case.version, case_fingerprint, principal)
 
 
 def events_after(*, case_id: str, principal: Principal, after: int = 0, wait: float = 0,

@@ -18,6 +18,13 @@ from app.masking import mask_phone
 from app.qr.service import mask_name
 
 
+def active_members(case_id: str) -> list[str]:
+    """The family user ids actively bound to case ``case_id``: who may read it (SPEC §9)."""
+    return list(db.session.execute(
+        db.select(CaseMember.user_id).filter_by(case_id=case_id, status="active")
+    ).scalars())
+
+
 def _is_applicant(case: Case, principal: Principal) -> bool:
     if principal.kind != "family":
         return False

@@ -47,6 +47,12 @@ def _entry(path: str | None) -> tuple[float, dict, dict, float]:
         return cached
 
 
+def catalogue_stamp() -> float:
+    """The modification time of the catalogue in use (changes when the file is replaced), so an
+    answer built from an older catalogue is not served (``app.cases.answer_cache``)."""
+    return _entry(None)[0]
+
+
 def load_catalogue(path: str | None = None) -> dict:
     """The parsed catalogue file: ``{"matters": [...], "departments": {...}, ...}`` (re-read
     within :data:`RECHECK_SECONDS` of a change). Callers must not modify it."""

@@ -158,3 +158,30 @@ def test_a_deactivated_staff_account_loses_access_at_once(embedded_stack):
         db.session.get(StaffUser, user_id).active = False
         db.session.commit()
     assert Api(embedded_stack.base_url, token).get("/api/v1/windows/cs-funeral-home/qrcode?format=json").status_code == 401
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(embedded_stack, family, frozen_clock):
+    """Verified tokens are kept (app.identity.tokens._verified); their time limits are not."""
+    from datetime import datetime, timezone
+
+    now = int(time.time())
+    token = _mint(_claims(family, iat=now, exp=now + 60))
+    assert _status(embedded_stack, token) == 200
+    assert _status(embedded_stack, token) == 200
+    frozen_clock(datetime.fromtimestamp(now + 60 + 11, tz=timezone.utc))
+    assert _status(embedded_stack, token) == 401
+
+
+def test_a_token_accepted_before_is_refused_once_its_key_is_retired(embedded_stack, family, monkeypatch):
+    token = _mint(_claims(family))
+    assert _status(embedded_stack, token) == 200
+    monkeypatch.setitem(embedded_stack.app.config, "JWT_KEYS", {"k2": "another-secret-of-at-least-32-bytes!!"})
+    assert _status(embedded_stack, token) == 401
+
+
+def test_a_forged_signature_is_refused_even_for_a_token_accepted_before(embedded_stack, family):
+    token = _mint(_claims(family))
+    assert _status(embedded_stack, token) == 200
+    header, payload, signature = token.split(".")
+    forged = _b64({**json.loads(base64.urlsafe_b64decode(payload + "==")), "sub": "someone-else"})
+    assert _status(embedded_stack, f"{header}.{forged}.{signature}") == 401

@@ -68,3 +68,131 @@ def test_the_live_view_is_for_bound_family_only(quiet_case, path):
 
     stranger = Api(quiet_case.stack.base_url).as_family(**fresh_person("赵敏"))
     stranger.get(f"/api/v1/cases/{quiet_case.case_id}{path}", expect=404)
+
+
+# The family's answer kept in Redis while the case is unchanged (app.cases.answer_cache). On the
+# PostgreSQL + Redis stack a repeat read comes from Redis; on the embedded default (no Redis) every
+# read is built from the database. Either way every committed change must show on the next read.
+
+def _statements_during(stack, action) -> tuple[list[str], object]:
+    """SQL statements on the stack app's own engine while ``action()`` runs (the in-process server)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen: list[str] = []
+    with stack.app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args):
+        if "cases" in statement or "matters" in statement or "case_members" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen, result
+
+
+def test_a_repeat_read_of_an_unchanged_case_is_the_same_answer_and_with_redis_needs_no_database(quiet_case):
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    first = daughter.get(path, expect=200)
+    statements, again = _statements_during(quiet_case.stack, lambda: daughter.get(path, expect=200))
+    assert again.content == first.content and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Content-Type"] == "application/json"
+    if quiet_case.stack.mode == "postgres":
+        assert statements == []
+    else:
+        assert statements, "the embedded default has no Redis: every read is built from the database"
+
+
+def test_a_committed_change_to_a_matter_shows_on_the_next_read(quiet_case):
+    from app.extensions import db
+    from app.matters.models import Matter
+
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    before = daughter.get(path, expect=200).json()
+    target = before["matters"][0]
+    assert target["status"] != "accepted"
+    with quiet_case.stack.app.app_context():
+        db.session.get(Matter, target["id"]).status = "accepted"
+        db.session.commit()
+    after = daughter.get(path, expect=200).json()
+    assert next(m for m in after["matters"] if m["id"] == target["id"])["status"] == "accepted"
+
+
+def test_a_bulk_update_of_matters_shows_on_the_next_read(quiet_case):
+    """An ORM bulk UPDATE names no rows to the session: every kept answer is voided."""
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.matters.models import Matter
+
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    assert not any(m["overdue"] for m in daughter.get(path, expect=200).json()["matters"])
+    with quiet_case.stack.app.app_context():
+        db.session.execute(db.update(Matter).where(Matter.case_id == quiet_case.case_id)
+                           .values(overdue_at=datetime(2026, 3, 1, tzinfo=timezone.utc)))
+        db.session.commit()
+    assert all(m["overdue"] for m in daughter.get(path, expect=200).json()["matters"])
+
+
+def test_a_change_rolled_back_is_not_shown_and_a_later_commit_is(quiet_case):
+    from app.extensions import db
+    from app.matters.models import Matter
+
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    target = daughter.get(path, expect=200).json()["matters"][0]
+    with quiet_case.stack.app.app_context():
+        db.session.get(Matter, target["id"]).reason = "窗口测试：未提交的修改"
+        db.session.flush()
+        db.session.rollback()
+    assert daughter.get(path, expect=200).json()["matters"][0]["reason"] == target["reason"]
+    with quiet_case.stack.app.app_context():
+        db.session.get(Matter, target["id"]).reason = "请补充死亡证明原件"
+        db.session.commit()
+    shown = next(m for m in daughter.get(path, expect=200).json()["matters"] if m["id"] == target["id"])
+    assert shown["reason"] == "请补充死亡证明原件"
+
+
+def test_a_removed_member_can_no_longer_read_a_kept_answer(quiet_case):
+    applicant, son = quiet_case.api_for(0), quiet_case.api_for(1)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    son.get(path, expect=200)
+    son.get(path, expect=200)  # kept, with the son among its readers
+    members = applicant.get(f"{path}/members", expect=200).json()
+    son_entry = next(m for m in members if m["name"] == quiet_case.people[1]["name"])
+    applicant.request("DELETE", f"{path}/members/{son_entry['id']}", expect=204)
+    son.get(path, expect=404)
+    applicant.get(path, expect=200)
+
+
+def test_the_case_is_read_from_the_database_while_redis_is_unreachable(quiet_case, monkeypatch, caplog):
+    """A Redis outage costs the cache, never the answer; a change committed meanwhile still shows."""
+    if quiet_case.stack.mode != "postgres":
+        pytest.skip("the embedded default keeps no answers")
+    from redis import Redis
+
+    from app.extensions import db
+    from app.matters.models import Matter
+
+    app = quiet_case.stack.app
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    target = daughter.get(path, expect=200).json()["matters"][0]
+    monkeypatch.setitem(app.extensions, "hsyjs_case_answer_redis",
+                        Redis(host="127.0.0.1", port=1, socket_timeout=0.2, socket_connect_timeout=0.2))
+    monkeypatch.setitem(app.extensions, "hsyjs_case_answer_down_until", 0.0)
+    with app.app_context():
+        db.session.get(Matter, target["id"]).reason = "部门已受理，正在核对"
+        db.session.commit()  # the change cannot be marked in Redis: the commit still stands
+    statements, answer = _statements_during(quiet_case.stack, lambda: daughter.get(path, expect=200))
+    assert statements, "read from the database"
+    assert next(m for m in answer.json()["matters"] if m["id"] == target["id"])["reason"] == "部门已受理，正在核对"
+    assert "case answer cache" in caplog.text
