@@ -57,6 +57,18 @@ def queue_of(job: str) -> str:
         raise ValueError(f"job {job} has no queue: add it to app.tasks.JOB_QUEUES") from None
 
 
+def job_timeout(config: dict, queue: str) -> int:
+    """Seconds a job on logical ``queue`` may run before RQ stops it (it then counts as failed and
+    the reconciler sends its work again). A dispatch or notification job makes at most two calls
+    to a department or channel (``DEPARTMENT_TIMEOUT_SECONDS`` each) and a few database round
+    trips; the periodic maintenance jobs walk tables (``MAINTENANCE_JOB_TIMEOUT_SECONDS``).
+
+    Also how soon a job whose worker was killed is known to be abandoned (``jobs.worker``)."""
+    if queue == "maintenance":
+        return int(config["MAINTENANCE_JOB_TIMEOUT_SECONDS"])
+    return int(2 * config["DEPARTMENT_TIMEOUT_SECONDS"]) + 20
+
+
 def queue_name(prefix: str, queue: str) -> str:
     """The RQ queue name of logical queue ``queue`` under ``prefix`` (config ``RQ_QUEUE``):
     ``"hsyjs", "dispatch"`` → ``"hsyjs-dispatch"``. Raises ``ValueError`` for an unknown queue."""
@@ -137,6 +149,7 @@ class RQRunner:
         self.url = app.config["REDIS_URL"]
         #: logical queue → RQ queue name (tests point one elsewhere to hold its jobs back).
         self.names = {queue: queue_name(app.config["RQ_QUEUE"], queue) for queue in QUEUES}
+        self.timeouts = {queue: job_timeout(app.config, queue) for queue in QUEUES}
         self._local = threading.local()
 
     def _queue(self, queue: str):
@@ -168,7 +181,8 @@ class RQRunner:
 
         resolve(job)
         job_id = "once_" + "_".join([job.replace(".", "_"), *(str(i) for i in ids)])
-        queue = self._queue(queue_of(job))
+        logical = queue_of(job)
+        queue = self._queue(logical)
         try:
             status = Job.fetch(job_id, connection=queue.connection).get_status(refresh=True)
         except NoSuchJobError:
@@ -177,19 +191,21 @@ class RQRunner:
             return False
         from app.observability.context import request_id
 
-        queue.enqueue(job, *ids, job_id=job_id, meta={"request_id": request_id()})
+        queue.enqueue(job, *ids, job_id=job_id, meta={"request_id": request_id()}, job_timeout=self.timeouts[logical])
         return True
 
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
         resolve(job)  # fail here, in the caller, on a misspelt job
-        queue = self._queue(queue_of(job))  # … or on one without a queue
+        logical = queue_of(job)  # … or on one without a queue
+        queue = self._queue(logical)
         from app.observability.context import request_id
 
         meta = {"request_id": request_id()}  # the job's log lines carry the request's id (ids only)
+        timeout = self.timeouts[logical]
         if delay_seconds > 0:
-            queue.enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta)
+            queue.enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta, job_timeout=timeout)
         else:
-            queue.enqueue(job, *ids, meta=meta)
+            queue.enqueue(job, *ids, meta=meta, job_timeout=timeout)
 
 
 class EmbeddedRunner:

@@ -1,5 +1,5 @@
 """Background job functions. Each receives ids only and runs inside an app context.
 
-RQ work-horses import these functions; :func:`jobs.runtime.job` builds the app there (after
-the fork, so no database connection crosses it) and pushes its context.
+RQ workers import these functions; :func:`jobs.runtime.job` uses the app the worker built (a
+forked process drops the inherited connection pool first) and pushes its context.
 """

@@ -6,7 +6,7 @@ maintenance). Several cron processes may run; the jobs are idempotent, so a doub
 from rq import cron
 
 from app.config import load_config
-from app.tasks import queue_name, queue_of
+from app.tasks import job_timeout, queue_name, queue_of
 from jobs.maintenance import reconcile
 from jobs.notify import sweep
 from jobs.privacy import purge
@@ -18,7 +18,7 @@ _config = load_config()
 def _register(func, **when) -> None:
     """Register ``func`` (a job function) on the RQ queue of its logical queue."""
     queue = queue_of(f"{func.__module__}.{func.__name__}")
-    cron.register(func, queue_name(_config["RQ_QUEUE"], queue), **when)
+    cron.register(func, queue_name(_config["RQ_QUEUE"], queue), job_timeout=job_timeout(_config, queue), **when)
 
 
 _register(reconcile, interval=_config["RECONCILE_INTERVAL_SECONDS"], name="reconcile")

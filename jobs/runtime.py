@@ -1,9 +1,10 @@
-"""Give every job an application context, in RQ work-horses and in the embedded runner alike.
+"""Give every job an application context, in RQ workers and in the embedded runner alike.
 
-``rq worker -w jobs.worker.AppWorker`` builds the app once in the worker process, before any
-fork and without touching the database; each forked work-horse reuses it after dropping the
-inherited connection pool, so no database connection ever crosses a fork. (Building the app
-in every work-horse cost about 1.5 s per job.)
+``rq worker -w jobs.worker.AppWorker`` builds the app once in the worker process, without
+touching the database, and runs its jobs there. A process forked from one that holds the app
+(RQ's scheduler child, or a forking worker class) reuses it after dropping the inherited
+connection pool, so no database connection ever crosses a fork. (Building the app per job cost
+about 1.5 s.)
 """
 from __future__ import annotations
 

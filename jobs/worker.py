@@ -12,17 +12,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rq import Worker
+from rq import SimpleWorker
 
 
-class AppWorker(Worker):
-    """An RQ worker that builds the Flask app once, so forked work-horses start at once.
+class AppWorker(SimpleWorker):
+    """An RQ worker that builds the Flask app once and runs every job in this process.
 
-    Jobs run in a forked work-horse, not in this process. RQ's ``SimpleWorker`` (no fork) was
-    measured 4× faster through the benchmark's background work, but a SIGKILL then ends the job
-    itself: it stays "started" in Redis, the reconciler's send-once check will not send it again,
-    and the chaos test lost a matter (docs/BENCHMARKS.md). A killed worker's work-horse finishes
-    its job."""
+    No work-horse is forked per job: a forked horse opened its own database and Redis
+    connections and compiled every SQL statement again, about 0.2 s a job, five times the work
+    itself (docs/BENCHMARKS.md). The cost of not forking: a SIGKILL ends the running job with the
+    worker, leaving it "started" in Redis. RQ counts such a job abandoned once its registry
+    entry expires, which :meth:`get_heartbeat_ttl` sets to the job's timeout
+    (``app.tasks.job_timeout``) plus :data:`ABANDON_MARGIN_SECONDS`; the reconciler then moves it
+    out (``app.tasks.housekeeping``) and sends its work again from the database."""
+
+    #: A job still registered this long after its timeout has no worker left to finish it.
+    ABANDON_MARGIN_SECONDS = 15
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,6 +36,13 @@ class AppWorker(Worker):
 
         warm_app()
         adopt("rq.worker")  # RQ's own lines in our format, with job and request ids, scrubbed
+
+    def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+        """How long the job's registry entry lives without a heartbeat (none comes while a job
+        runs in this process): its timeout and a margin, instead of RQ's minute."""
+        if job.timeout is None or job.timeout < 0:
+            return super().get_heartbeat_ttl(job, working_time)
+        return int(job.timeout) + self.ABANDON_MARGIN_SECONDS
 
 
 def rq_args(config: dict, queues=(), *, name: str | None = None, burst: bool = False) -> list[str]:

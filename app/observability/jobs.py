@@ -1,7 +1,7 @@
 """Run a job observed: its log lines carry its job id and the id of the request that queued it,
 and its outcome and duration go to the job metrics (``app.observability.jobstats``).
 
-RQ work-horses come here through :func:`jobs.runtime.job` (the job id, queue and the request id in
+RQ workers come here through :func:`jobs.runtime.job` (the job id, queue and the request id in
 the RQ job's ``meta``); the embedded runner calls :func:`observed_job` itself with ids it made.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Job counts and durations by queue, job and outcome, kept where every API process can read them.
 
 With ``REDIS_URL`` a finished job adds to three Redis hashes under ``hsyjs:metrics:<RQ_QUEUE>:``
-(the queue-name prefix, so one installation's queues share them; one round trip), so ``/metrics`` of any API process reports the jobs of every worker — and an RQ
-work-horse, which lives for one job only, loses nothing when it exits. The embedded runner keeps
+(the queue-name prefix, so one installation's queues share them; one round trip), so ``/metrics`` of any API process reports the jobs of every worker — and a worker that is
+killed or restarted loses nothing it counted. The embedded runner keeps
 the same figures in this process's memory. Buckets are in seconds.
 """
 from __future__ import annotations

@@ -267,3 +267,51 @@ def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
             worker.kill()
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
+
+
+def test_a_job_lost_with_a_sigkilled_worker_is_sent_again_once_its_timeout_has_passed(tmp_path):
+    """Jobs run inside the worker (jobs.worker.AppWorker, no fork): SIGKILL ends the job with it.
+    Its "started" entry expires after the job's timeout and AppWorker's margin; housekeeping
+    then marks it abandoned and the send-once check sends the work again."""
+    _services_or_skip()
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job, JobStatus
+
+    from jobs.worker import AppWorker
+    from tests.ops.support import make_app
+
+    prefix = f"hsyjs-ops-kill-{uuid.uuid4().hex[:8]}"
+    redis = Redis.from_url(REDIS_TEST_URL)
+    app = make_app(ops_env(tmp_path, REDIS_URL=REDIS_TEST_URL, RQ_QUEUE=prefix), migrate=False)
+    runner = app.extensions["hsyjs_runner"]
+    env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix,
+           "PYTHONPATH": str(ROOT)}
+    worker = subprocess.Popen(worker_command(f"kill-{os.getpid()}"), cwd=ROOT, env=env,
+                              stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
+    job_id = "once_jobs_sandbox_work_matter_999999"  # what submit_once names this job
+    try:
+        stand_in = Queue(f"{prefix}-dispatch", connection=redis).enqueue("time.sleep", 60, job_id=job_id,
+                                                                          job_timeout=2)
+        deadline = time.monotonic() + 120
+        while stand_in.get_status(refresh=True) != JobStatus.STARTED:
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-2000:]
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        with app.app_context():
+            runner.housekeeping()
+            assert runner.submit_once("jobs.sandbox.work_matter", (999999,)) is False  # still within its time
+            time.sleep(2 + AppWorker.ABANDON_MARGIN_SECONDS + 1)
+            runner.housekeeping()
+            assert Job.fetch(job_id, connection=redis).get_status(refresh=True) == JobStatus.FAILED
+            assert runner.submit_once("jobs.sandbox.work_matter", (999999,)) is True
+        resent = Job.fetch(job_id, connection=redis)
+        assert resent.func_name == "jobs.sandbox.work_matter" and resent.get_status(refresh=True) == JobStatus.QUEUED
+        assert resent.timeout == app.config["DEPARTMENT_TIMEOUT_SECONDS"] * 2 + 20
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        for key in redis.scan_iter(f"*{prefix}*"):
+            redis.delete(key)
+        redis.delete(f"rq:job:{job_id}")
