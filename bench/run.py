@@ -57,6 +57,9 @@ SEED_SMALL = int(os.environ.get("BENCH_SEED_SMALL", "1000"))
 SEED_LARGE = int(os.environ.get("BENCH_SEED_LARGE", "1000000"))
 SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "420"))
 #: Scenarios to sample with py-spy while wrk drives them (comma-separated names, or "all").
+#: Parts to run after the hot read (``requests``, ``intake``, ``end_to_end``, ``large``; empty:
+#: all), for trying a change; a full run is the only one whose results are reported.
+ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
 PROFILE = {name for name in os.environ.get("BENCH_PROFILE", "").split(",") if name}
 OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "docs" / "bench-results" / datetime.now().strftime("%Y%m%d-%H%M%S"))
 
@@ -352,6 +355,11 @@ def machine() -> dict:
             "kernel": out(["uname", "-r"])}
 
 
+def part(name: str) -> bool:
+    """Whether ``BENCH_ONLY`` (empty: everything) includes this part of the run."""
+    return not ONLY or name in ONLY
+
+
 def ensure_wrk() -> None:
     if shutil.which("wrk"):
         return
@@ -412,43 +420,44 @@ def main() -> None:
         print("load (wrk, %d s each, %d connections)" % (DURATION, CONNECTIONS), flush=True)
         S["bare_flask"] = wrk("bare_flask", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
         S["get_case"] = wrk("get_case", cases_url, "get.lua", fam)
-        half = S["get_case"]["rps"] / 2
-        paced_conns = 8
-        delay = max(0.0, paced_conns / half * 1000 - S["get_case"]["p50_ms"]) if half else 0
-        S["get_case_half_load"] = wrk("get_case_half_load", cases_url, "get_paced.lua",
-                                      {**fam, "BENCH_DELAY_MS": str(int(delay))}, connections=paced_conns)
-        S["get_case_half_load"]["target_rps"] = round(half, 1)
-        S["eligibility"] = wrk("eligibility", APP + "/api/v1/eligibility", "post_json.lua",
-                               {**fam, "BENCH_BODY": str(OUT / "eligibility.json")})
-        S["scan_bind"] = wrk("scan_bind", APP + "/api/v1/scan", "scan_bind.lua", {**fam, "BENCH_QR": qr})
-        S["qr_png"] = wrk("qr_png", cases_url + "/qrcode?format=png", "get.lua", {"BENCH_TOKEN": clerk.token})
-        S["qr_svg"] = wrk("qr_svg", cases_url + "/qrcode?format=svg", "get.lua", {"BENCH_TOKEN": clerk.token})
-        S["bare_flask_again"] = wrk("bare_flask_again", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
-
-        n_bodies = DURATION * 600
-        with open(OUT / "intake-bodies.jsonl", "w") as fh:
-            for n in range(1, n_bodies + 1):
-                fh.write(json.dumps(intake_body(n), ensure_ascii=False) + "\n")
-        S["clerk_intake"] = wrk("clerk_intake", APP + "/api/v1/cases", "intake.lua",
-                                {"BENCH_TOKEN": clerk.token, "BENCH_BODIES": str(OUT / "intake-bodies.jsonl")})
-        S["clerk_intake"]["bodies"] = n_bodies
-        (OUT / "intake-bodies.jsonl").unlink()
-        print("waiting for the queue to drain after intake", flush=True)
-        summary["queue_drain_after_intake_s"] = round(wait_queue_empty(), 1)
-        with psycopg.connect(DB_URL) as conn:
-            summary["intake_background"] = dict(conn.execute(
-                "SELECT dispatch_state, count(*) FROM matters GROUP BY dispatch_state").fetchall())
-
-        print("end to end", flush=True)
-        summary["end_to_end"] = end_to_end(clerk, first=n_bodies + 1)
-        print(f"  {summary['end_to_end']}", flush=True)
-
-        print("seeding the large table", flush=True)
-        summary["get_case_1k_rows"] = S["get_case"]
-        summary["seed_large"] = seed(SEED_LARGE, env, "large", SEED_SECONDS)
-        explain_case_read(case["id"], user_id, "large")
-        S["get_case_large"] = wrk("get_case_large", cases_url, "get.lua", fam)
-        S["bare_flask_large"] = wrk("bare_flask_large", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
+        if part("requests"):
+            half = S["get_case"]["rps"] / 2
+            paced_conns = 8
+            delay = max(0.0, paced_conns / half * 1000 - S["get_case"]["p50_ms"]) if half else 0
+            S["get_case_half_load"] = wrk("get_case_half_load", cases_url, "get_paced.lua",
+                                          {**fam, "BENCH_DELAY_MS": str(int(delay))}, connections=paced_conns)
+            S["get_case_half_load"]["target_rps"] = round(half, 1)
+            S["eligibility"] = wrk("eligibility", APP + "/api/v1/eligibility", "post_json.lua",
+                                   {**fam, "BENCH_BODY": str(OUT / "eligibility.json")})
+            S["scan_bind"] = wrk("scan_bind", APP + "/api/v1/scan", "scan_bind.lua", {**fam, "BENCH_QR": qr})
+            S["qr_png"] = wrk("qr_png", cases_url + "/qrcode?format=png", "get.lua", {"BENCH_TOKEN": clerk.token})
+            S["qr_svg"] = wrk("qr_svg", cases_url + "/qrcode?format=svg", "get.lua", {"BENCH_TOKEN": clerk.token})
+            S["bare_flask_again"] = wrk("bare_flask_again", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
+        if part("intake"):
+            n_bodies = DURATION * 600
+            with open(OUT / "intake-bodies.jsonl", "w") as fh:
+                for n in range(1, n_bodies + 1):
+                    fh.write(json.dumps(intake_body(n), ensure_ascii=False) + "\n")
+            S["clerk_intake"] = wrk("clerk_intake", APP + "/api/v1/cases", "intake.lua",
+                                    {"BENCH_TOKEN": clerk.token, "BENCH_BODIES": str(OUT / "intake-bodies.jsonl")})
+            S["clerk_intake"]["bodies"] = n_bodies
+            (OUT / "intake-bodies.jsonl").unlink()
+            print("waiting for the queue to drain after intake", flush=True)
+            summary["queue_drain_after_intake_s"] = round(wait_queue_empty(), 1)
+            with psycopg.connect(DB_URL) as conn:
+                summary["intake_background"] = dict(conn.execute(
+                    "SELECT dispatch_state, count(*) FROM matters GROUP BY dispatch_state").fetchall())
+        if part("end_to_end"):
+            print("end to end", flush=True)
+            summary["end_to_end"] = end_to_end(clerk, first=DURATION * 600 + 1)
+            print(f"  {summary['end_to_end']}", flush=True)
+        if part("large"):
+            print("seeding the large table", flush=True)
+            summary["get_case_1k_rows"] = S["get_case"]
+            summary["seed_large"] = seed(SEED_LARGE, env, "large", SEED_SECONDS)
+            explain_case_read(case["id"], user_id, "large")
+            S["get_case_large"] = wrk("get_case_large", cases_url, "get.lua", fam)
+            S["bare_flask_large"] = wrk("bare_flask_large", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
         time.sleep(0.5)
     finally:
         if sampler:
