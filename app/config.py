@@ -94,7 +94,7 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # The family's case answer is kept in Redis this long while the case is unchanged (0: off;
         # the most a change committed by a process that died at once can stay unseen);
         # app.cases.answer_cache. A Redis call of the cache gives up after the timeout.
-        "CASE_ANSWER_CACHE_SECONDS": int(env.get("CASE_ANSWER_CACHE_SECONDS", "300")),
+        "CASE_ANSWER_CACHE_SECONDS": int(env.get("CASE_ANSWER_CACHE_SECONDS", "120")),
         "CASE_ANSWER_CACHE_TIMEOUT_SECONDS": float(env.get("CASE_ANSWER_CACHE_TIMEOUT_SECONDS", "0.2")),
         # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),

@@ -4,24 +4,31 @@ The family's app polls ``GET /api/v1/cases/{id}``; building that answer costs th
 ORM and marshmallow several milliseconds for what is, between changes, the same bytes. With
 ``REDIS_URL`` set and ``CASE_ANSWER_CACHE_SECONDS`` > 0 the finished answer is kept in Redis:
 
-- ``<RQ_QUEUE>:case-ver:<case id>`` — a random token, replaced after every committed change to the
-  case, one of its matters or its members (a SQLAlchemy ``after_flush`` collects the case ids, the
-  real ``after_commit`` replaces the tokens). An ORM bulk ``UPDATE``/``DELETE``/``INSERT`` on those
-  tables names no rows, so it bumps ``<RQ_QUEUE>:case-ver:*`` instead, which voids every answer.
-- ``<RQ_QUEUE>:case-answer:<case id>`` — the ETag's parts, the members allowed to read the answer,
-  and the tokens and catalogue it was built under; ``…:case-answer-body:<case id>`` its bytes as
-  sent. Served only while all still match.
+- ``<RQ_QUEUE>:case-ver:<case id>`` — a random token naming the case's current state. Every
+  committed change to the case, one of its matters or its members deletes it (a SQLAlchemy
+  ``after_flush`` collects the case ids, the real ``after_commit`` deletes). An ORM bulk
+  ``UPDATE``/``DELETE``/``INSERT`` on those tables names no rows, so it bumps the generation
+  ``<RQ_QUEUE>:case-gen`` instead, which voids every answer.
+- ``<RQ_QUEUE>:case-answer:<case id>`` — the ETag's parts, the members allowed to read the
+  answer, and the token, generation and catalogue it was built under; ``…:case-answer-body:<id>``
+  its bytes as sent. Served only while all still match.
 
-A reader takes the tokens before it reads the database, so an answer built from a snapshot that a
-change overtook is stored under a token that is already gone. A change committed by a process
-that dies before it replaces the token is served stale for at most ``CASE_ANSWER_CACHE_SECONDS``.
-Any Redis failure means "not cached": the read goes to the database, and Redis is left alone for
-:data:`RETRY_AFTER_SECONDS`. On the embedded default (no Redis) nothing is cached.
+A reader stores an answer only under a token that existed *before* its database read, so a
+snapshot that a change overtook is never served. A reader that finds no token starts one after
+its read succeeded (so a read refused with 404 writes nothing) and stores on the next read.
+Tokens and answers live ``CASE_ANSWER_CACHE_SECONDS``.
+
+Failures: any Redis failure in a read means "not cached" (the database answers) and Redis is left
+alone for :data:`RETRY_AFTER_SECONDS`. A change that cannot be marked (Redis failed, or is being
+left alone) is remembered in this process and marked before this process next uses the cache;
+only a process that dies first leaves answers stale, for at most ``CASE_ANSWER_CACHE_SECONDS``.
+On the embedded default (no Redis) nothing is cached.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -35,9 +42,12 @@ log = logging.getLogger(__name__)
 
 #: After a Redis failure the cache is skipped this long, so an outage costs one timeout, not one a request.
 RETRY_AFTER_SECONDS = 5.0
-_PENDING = "hsyjs_case_answer_changed"  # session.info: case ids changed in this transaction ("*": all)
-_TOKEN_SECONDS = 7 * 24 * 3600  # a case's token outlives every answer stored under it
-_client_lock = threading.Lock()
+#: Changes remembered for marking later; past this many, every answer is voided instead.
+MAX_UNMARKED = 10_000
+ALL = "*"  # in a set of changed case ids: an ORM bulk statement, every answer is void
+_PENDING = "hsyjs_case_answer_changed"  # session.info: case ids changed in this transaction
+_CASE_ID = re.compile(r"[0-9a-f]{32}")  # app.cases.models.new_id: nothing else is looked up
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -54,10 +64,12 @@ class CachedAnswer:
 @dataclass(frozen=True)
 class Lookup:
     """What :func:`lookup` found: ``answer`` when a current one is stored; ``tokens`` to store a
-    new one under (``None`` when the cache is off or Redis failed)."""
+    new one under, taken before the database read (``None``: do not store); ``start`` when the
+    case has no token yet (:func:`start_token` after a successful read)."""
 
     answer: CachedAnswer | None
     tokens: tuple[str, str] | None
+    start: bool = False
 
 
 _OFF = Lookup(None, None)
@@ -72,7 +84,7 @@ def _client(app: Flask):
     if client is None:
         from redis import Redis
 
-        with _client_lock:
+        with _lock:
             client = app.extensions.get("hsyjs_case_answer_redis")
             if client is None:
                 timeout = app.config["CASE_ANSWER_CACHE_TIMEOUT_SECONDS"]
@@ -84,7 +96,7 @@ def _client(app: Flask):
 
 def _keys(app: Flask, case_id: str) -> tuple[str, str, str, str]:
     prefix = app.config["RQ_QUEUE"]
-    return (f"{prefix}:case-ver:{case_id}", f"{prefix}:case-ver:*", f"{prefix}:case-answer:{case_id}",
+    return (f"{prefix}:case-ver:{case_id}", f"{prefix}:case-gen", f"{prefix}:case-answer:{case_id}",
             f"{prefix}:case-answer-body:{case_id}")
 
 
@@ -94,38 +106,50 @@ def _failed(app: Flask, what: str, exc: Exception) -> None:
 
 
 def _usable(app: Flask) -> bool:
-    return _enabled(app) and time.monotonic() >= app.extensions.get("hsyjs_case_answer_down_until", 0.0)
+    if not _enabled(app) or time.monotonic() < app.extensions.get("hsyjs_case_answer_down_until", 0.0):
+        return False
+    return not app.extensions.get("hsyjs_case_answer_unmarked") or _mark_unmarked(app)
 
 
 def lookup(case_id: str) -> Lookup:
     """The stored answer of case ``case_id`` if it is current (one Redis round trip), and the
     tokens to store a fresh one under. Never raises: a Redis failure is a miss with no tokens."""
     app = current_app._get_current_object()
-    if not _usable(app):
+    if not _CASE_ID.fullmatch(case_id) or not _usable(app):
         return _OFF
     from app.catalogue.service import catalogue_stamp
 
-    ver_key, gen_key, answer_key, body_key = _keys(app, case_id)
     try:
-        client = _client(app)
-        version, generation, raw, body = client.mget(ver_key, gen_key, answer_key, body_key)
-        if version is None:  # never read since its last change expired: start a token
-            client.set(ver_key, uuid.uuid4().hex, ex=_TOKEN_SECONDS, nx=True)
-            version = client.get(ver_key)
+        version, generation, raw, body = _client(app).mget(*_keys(app, case_id))
     except Exception as exc:  # noqa: BLE001 - any Redis trouble is a miss
         _failed(app, "lookup", exc)
         return _OFF
-    tokens = ((version or b"").decode(), (generation or b"0").decode())
+    if version is None:
+        return Lookup(None, None, start=True)
+    tokens = (version.decode(), (generation or b"0").decode())
     if raw is None or body is None:
         return Lookup(None, tokens)
     try:
         entry = json.loads(raw)
     except ValueError:
         return Lookup(None, tokens)
-    if (entry.get("tokens") != list(tokens) or entry.get("catalogue") != catalogue_stamp()):
+    if entry.get("tokens") != list(tokens) or entry.get("catalogue") != catalogue_stamp():
         return Lookup(None, tokens)
     return Lookup(CachedAnswer(body=body, version=entry["version"],
                                fingerprint=entry["fingerprint"], members=frozenset(entry["members"])), tokens)
+
+
+def start_token(case_id: str) -> None:
+    """Give case ``case_id`` a token (its answer is stored from the next read on). Call after a
+    read that found none and succeeded; never raises."""
+    app = current_app._get_current_object()
+    if not _CASE_ID.fullmatch(case_id) or not _usable(app):
+        return
+    try:
+        _client(app).set(_keys(app, case_id)[0], uuid.uuid4().hex, ex=app.config["CASE_ANSWER_CACHE_SECONDS"],
+                         nx=True)
+    except Exception as exc:  # noqa: BLE001
+        _failed(app, "start", exc)
 
 
 def store(case_id: str, tokens: tuple[str, str] | None, answer: CachedAnswer) -> None:
@@ -149,26 +173,49 @@ def store(case_id: str, tokens: tuple[str, str] | None, answer: CachedAnswer) ->
 
 
 def changed(case_ids) -> None:
-    """Void the stored answers of ``case_ids`` (``"*"`` among them voids all) at once. Called after
-    commit by the session hooks below; never raises (a failure is logged: those answers may be
-    served stale until they expire)."""
-    if not has_app_context():
+    """Void the stored answers of ``case_ids`` (:data:`ALL` among them voids every answer).
+    Called after commit by the session hooks below; never raises and never waits on a Redis that
+    just failed: what cannot be marked now is marked before this process next uses the cache."""
+    if not case_ids or not has_app_context():
         return
     app = current_app._get_current_object()
-    if not _enabled(app) or not case_ids:
+    if not _enabled(app):
         return
+    with _lock:
+        unmarked = app.extensions.setdefault("hsyjs_case_answer_unmarked", set())
+        unmarked.update(case_ids)
+        if len(unmarked) > MAX_UNMARKED:
+            unmarked.clear()
+            unmarked.add(ALL)
+    if time.monotonic() >= app.extensions.get("hsyjs_case_answer_down_until", 0.0):
+        _mark_unmarked(app)
+
+
+def _mark_unmarked(app: Flask) -> bool:
+    """Send the remembered changes to Redis; ``True`` when none is left unmarked."""
+    with _lock:
+        unmarked = app.extensions.get("hsyjs_case_answer_unmarked") or set()
+        batch, unmarked_now = set(unmarked), unmarked
+        unmarked_now.clear()
+    if not batch:
+        return True
     try:
         pipe = _client(app).pipeline(transaction=False)
-        for case_id in case_ids:
+        for case_id in batch:
             ver_key, gen_key, _, _ = _keys(app, case_id)
-            if case_id == "*":
+            if case_id == ALL:
                 pipe.incr(gen_key)
             else:
-                pipe.set(ver_key, uuid.uuid4().hex, ex=_TOKEN_SECONDS)
+                pipe.delete(ver_key)
         pipe.execute()
+        return True
     except Exception as exc:  # noqa: BLE001
-        log.error("case answer cache: %d changed case(s) not marked (%s); their answers may be up to %ss "
-                  "old until they expire", len(case_ids), type(exc).__name__, app.config["CASE_ANSWER_CACHE_SECONDS"])
+        with _lock:
+            app.extensions.setdefault("hsyjs_case_answer_unmarked", set()).update(batch)
+        app.extensions["hsyjs_case_answer_down_until"] = time.monotonic() + RETRY_AFTER_SECONDS
+        log.error("case answer cache: %d changed case(s) not marked yet (%s); marked when Redis answers "
+                  "again", len(batch), type(exc).__name__)
+        return False
 
 
 def _case_id_of(obj) -> str | None:
@@ -201,7 +248,7 @@ def _collect_bulk(state) -> None:
 
     table = getattr(state.statement, "table", None)
     if table is not None and table.name in {Case.__tablename__, Matter.__tablename__, CaseMember.__tablename__}:
-        state.session.info.setdefault(_PENDING, set()).add("*")
+        state.session.info.setdefault(_PENDING, set()).add(ALL)
 
 
 @event.listens_for(Session, "after_commit")

@@ -56,7 +56,9 @@ def case_answer(*, case_id: str, principal: Principal) -> tuple[bytes, str]:
     case = get_case(case_id=case_id, principal=principal, with_matters=True)
     body = current_app.json.response(CaseSchema().dump(case)).get_data()
     case_fingerprint = fingerprint(case)
-    if cached is not None and cached.tokens is not None:
+    if cached is not None and cached.start:
+        answer_cache.start_token(case_id)
+    elif cached is not None and cached.tokens is not None:
         answer_cache.store(case_id, cached.tokens, answer_cache.CachedAnswer(
             body=body, version=case.version, fingerprint=case_fingerprint, members=frozenset(active_members(case.id))))
     return body, etag(case.version, case_fingerprint, principal)
