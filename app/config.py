@@ -100,8 +100,9 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
         "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),
         # A periodic job (reconcile, SLA scan, retention purge) is stopped after this long
-        # (app.tasks.job_timeout; dispatch and notification jobs follow DEPARTMENT_TIMEOUT_SECONDS).
-        "MAINTENANCE_JOB_TIMEOUT_SECONDS": _positive_int(env, "MAINTENANCE_JOB_TIMEOUT_SECONDS", 600),
+        # (app.tasks.job_timeout; dispatch jobs follow DEPARTMENT_TIMEOUT_SECONDS, notification
+        # jobs NOTIFY_TIMEOUT_SECONDS). deploy/systemd's TimeoutStopSec covers the longest.
+        "MAINTENANCE_JOB_TIMEOUT_SECONDS": _positive_int(env, "MAINTENANCE_JOB_TIMEOUT_SECONDS", 300),
         # The SLA scan (app.supervision.sla): how often; how long before a due time the
         # department is reminded (at most half the matter's whole period).
         "SLA_SCAN_INTERVAL_SECONDS": int(env.get("SLA_SCAN_INTERVAL_SECONDS", "300")),

@@ -29,6 +29,8 @@ from app.config import QUEUES
 
 log = logging.getLogger(__name__)
 _PENDING = "hsyjs_pending_jobs"
+#: Deliveries one notification job sends at most (``app.notify.delivery.sweep`` batches by it).
+NOTIFY_BATCH = 50
 
 #: Every job (dotted path in ``jobs``) and its logical queue: what a department waits for, what
 #: a family is told, and the periodic housekeeping each get workers of their own if need be
@@ -59,14 +61,27 @@ def queue_of(job: str) -> str:
 
 def job_timeout(config: dict, queue: str) -> int:
     """Seconds a job on logical ``queue`` may run before RQ stops it (it then counts as failed and
-    the reconciler sends its work again). A dispatch or notification job makes at most two calls
+    the reconciler sends its work again). A dispatch job makes at most two calls
     to a department or channel (``DEPARTMENT_TIMEOUT_SECONDS`` each) and a few database round
-    trips; the periodic maintenance jobs walk tables (``MAINTENANCE_JOB_TIMEOUT_SECONDS``).
+    trips; a notification job up to :data:`NOTIFY_BATCH` sends of ``NOTIFY_TIMEOUT_SECONDS``; the
+    periodic maintenance jobs walk tables (``MAINTENANCE_JOB_TIMEOUT_SECONDS``).
 
     Also how soon a job whose worker was killed is known to be abandoned (``jobs.worker``)."""
     if queue == "maintenance":
         return int(config["MAINTENANCE_JOB_TIMEOUT_SECONDS"])
+    if queue == "notifications":  # a sweep sends up to NOTIFY_BATCH deliveries in one job
+        return int(NOTIFY_BATCH * config["NOTIFY_TIMEOUT_SECONDS"]) + 20
     return int(2 * config["DEPARTMENT_TIMEOUT_SECONDS"]) + 20
+
+
+def is_job_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is RQ stopping the running job at its timeout (:func:`job_timeout`): code
+    that catches broad exceptions must let it through, or say what the cut-off work means."""
+    try:
+        from rq.timeouts import JobTimeoutException
+    except ImportError:  # pragma: no cover - rq is a dependency
+        return False
+    return isinstance(exc, JobTimeoutException)
 
 
 def queue_name(prefix: str, queue: str) -> str:

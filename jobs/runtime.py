@@ -44,12 +44,31 @@ def job(func):
 
     @wraps(func)
     def wrapper(*args, **kwargs):
-        from app.observability.jobs import run_job
+        if has_app_context():  # the embedded runner, or a job called by a job: the caller owns the session
+            from app.observability.jobs import run_job
 
-        if has_app_context():
             return run_job(func, args, kwargs)
-        with _process_app().app_context():
-            return run_job(func, args, kwargs)
+        with _process_app().app_context():  # an RQ worker
+            return _run_closing_on_failure(func, args, kwargs)
 
     wrapper.is_job = True  # how a check finds every job function (each needs a queue: app.tasks.JOB_QUEUES)
     return wrapper
+
+
+def _run_closing_on_failure(func, args, kwargs):
+    from app.observability.jobs import run_job
+
+    try:
+        return run_job(func, args, kwargs)
+    except BaseException:
+        # The job may have been stopped anywhere — by its timeout in the middle of a database
+        # call, say, leaving the connection busy and its transaction (and row locks) open. A
+        # rollback cannot be trusted then: the session's connections are closed instead, so the
+        # server ends the transaction, and the next job gets a fresh connection.
+        from app.extensions import db
+
+        try:
+            db.session().invalidate()  # the Session itself: scoped_session does not offer it
+        except Exception:  # noqa: BLE001 - the job's own error is the one to report
+            pass
+        raise

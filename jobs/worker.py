@@ -10,9 +10,15 @@ running job finishes).
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import socket
 import sys
+import threading
 
 from rq import SimpleWorker
+
+log = logging.getLogger("jobs.worker")
 
 
 class AppWorker(SimpleWorker):
@@ -20,14 +26,26 @@ class AppWorker(SimpleWorker):
 
     No work-horse is forked per job: a forked horse opened its own database and Redis
     connections and compiled every SQL statement again, about 0.2 s a job, five times the work
-    itself (docs/BENCHMARKS.md). The cost of not forking: a SIGKILL ends the running job with the
-    worker, leaving it "started" in Redis. RQ counts such a job abandoned once its registry
-    entry expires, which :meth:`get_heartbeat_ttl` sets to the job's timeout
-    (``app.tasks.job_timeout``) plus :data:`ABANDON_MARGIN_SECONDS`; the reconciler then moves it
-    out (``app.tasks.housekeeping``) and sends its work again from the database."""
+    itself (docs/BENCHMARKS.md). What the fork gave for free is done here instead:
+
+    - **A job that overruns is stopped.** RQ raises ``JobTimeoutException`` in the job at its
+      timeout (``app.tasks.job_timeout``); code that swallows it cannot keep the worker:
+      :data:`BACKSTOP_SECONDS` later the job is recorded failed and this process exits (its
+      supervisor starts it again; the reconciler sends the work again from the database).
+    - **A job that fails leaves no connection behind** (``jobs.runtime.job`` closes the session's
+      connections, so a transaction cut by the timeout cannot keep its row locks).
+    - **A SIGKILL loses only the running job.** It stays "started" in Redis until its registry
+      entry expires — :meth:`get_heartbeat_ttl`: the timeout plus :data:`ABANDON_MARGIN_SECONDS`
+      — then the reconciler's housekeeping (``app.tasks.housekeeping``) counts it abandoned and
+      sends its work again. The worker started again under its own name (systemd's
+      ``--name %H-%i``) takes over the dead one's registration (:meth:`register_birth`).
+    """
 
     #: A job still registered this long after its timeout has no worker left to finish it.
     ABANDON_MARGIN_SECONDS = 15
+    #: A job still running this long after its timeout ends this process (less than the margin
+    #: above, so RQ never counts a living worker's job abandoned).
+    BACKSTOP_SECONDS = 5
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,6 +61,63 @@ class AppWorker(SimpleWorker):
         if job.timeout is None or job.timeout < 0:
             return super().get_heartbeat_ttl(job, working_time)
         return int(job.timeout) + self.ABANDON_MARGIN_SECONDS
+
+    def execute_job(self, job, queue):
+        """Run ``job`` here, with the backstop armed for its timeout."""
+        backstop = None
+        if job.timeout is not None and job.timeout > 0:
+            backstop = threading.Timer(job.timeout + self.BACKSTOP_SECONDS, self._overran, args=(job, queue))
+            backstop.daemon = True
+            backstop.start()
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            if backstop is not None:
+                backstop.cancel()
+
+    def _overran(self, job, queue) -> None:
+        # Runs on the backstop's thread while the job still holds the main one.
+        log.critical("job %s (%s) still runs %s s past its %s s timeout: recorded failed, worker exits",
+                     job.id, job.func_name, self.BACKSTOP_SECONDS, job.timeout)
+        try:
+            execution = next((e for e in list(self.executions.values()) if e.job_id == job.id), None)
+            self.handle_job_failure(job, queue, execution=execution,
+                                    exc_string=f"still running {self.BACKSTOP_SECONDS} s past its timeout; worker stopped")
+            self.register_death()
+            self.stop_scheduler()
+        except Exception:  # noqa: BLE001 - exit regardless: the job's entry expires on its own
+            log.exception("could not record the overrun job")
+        finally:
+            os._exit(75)  # EX_TEMPFAIL: the supervisor starts the worker again
+
+    def register_birth(self):
+        """Register this worker; a dead namesake's registration (same name, this host, its
+        process gone: SIGKILLed and started again) is taken over instead of refusing to start."""
+        from rq import worker_registration
+
+        hostname, pid, death = self.connection.hmget(self.key, "hostname", "pid", "death")
+        if hostname is not None and death is None and hostname.decode() == socket.gethostname() \
+                and pid is not None and not _running(int(pid)):
+            log.warning("worker %s: the previous worker of this name (pid %s) is gone; taking its place",
+                        self.name, pid.decode())
+            with self.connection.pipeline() as pipeline:
+                worker_registration.unregister(self, pipeline)
+                pipeline.delete(self.key)
+                pipeline.execute()
+        super().register_birth()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this host (and is not this one, which reuses the number)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def rq_args(config: dict, queues=(), *, name: str | None = None, burst: bool = False) -> list[str]:

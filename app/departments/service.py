@@ -14,7 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, tasks
 from app.catalogue.service import get_matter
 from app.departments.adapters import DepartmentError, Submission, adapter_for
 from app.departments.models import CallbackDelivery
@@ -80,6 +80,13 @@ def dispatch_matter(*, matter_id: str) -> str:
             adapter.submit(submission)
     except DepartmentError as exc:
         error = exc
+    except Exception as exc:
+        if not tasks.is_job_timeout(exc):
+            raise
+        # The department kept the line open past the job's time (a trickle no read timeout
+        # catches): a send with no answer, tried again with the same idempotency key.
+        log.warning("dispatch of matter %s cut off by the job's timeout", matter_id)
+        error = DepartmentError("部门系统在时限内没有答复", retryable=True)
     matter = db.session.get(Matter, matter_id, with_for_update=True, populate_existing=True)
     if matter.dispatch_state != "pending" or matter.idempotency_key != submission.idempotency_key:
         db.session.commit()

@@ -145,14 +145,16 @@ def deliver_many(*, delivery_ids: list[int]) -> list[str]:
     for delivery_id in delivery_ids:
         try:
             states.append(deliver(delivery_id=delivery_id))
-        except Exception:  # noqa: BLE001 - the row keeps its state; the sweep retries after the lease
+        except Exception as exc:  # noqa: BLE001 - the row keeps its state; the sweep retries after the lease
+            if tasks.is_job_timeout(exc):
+                raise  # the job's time is up: the rest wait for the sweep, not for this job
             db.session.rollback()
             log.exception("notify delivery %s crashed", delivery_id, extra={"delivery_id": delivery_id})
             states.append("error")
     return states
 
 
-def sweep(*, limit: int = 500, batch: int = 50) -> int:
+def sweep(*, limit: int = 500, batch: int = tasks.NOTIFY_BATCH) -> int:
     """Queue every delivery now due: routine pushes whose quiet hours ended, retries whose backoff
     passed, and sends whose worker died (lease passed). Runs every ``NOTIFY_SWEEP_SECONDS`` (embedded
     runner loop, ``rq cron``); doubled runs are harmless. Out: how many were queued (in jobs of ``batch``)."""
