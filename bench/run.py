@@ -55,7 +55,7 @@ WRK_THREADS = 2
 E2E_CASES = int(os.environ.get("BENCH_E2E_CASES", "30"))
 SEED_SMALL = int(os.environ.get("BENCH_SEED_SMALL", "1000"))
 SEED_LARGE = int(os.environ.get("BENCH_SEED_LARGE", "1000000"))
-SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "420"))
+SEED_SECONDS = float(os.environ.get("BENCH_SEED_SECONDS", "900"))
 #: Scenarios to sample with py-spy while wrk drives them (comma-separated names, or "all").
 #: Parts to run after the hot read (``requests``, ``intake``, ``end_to_end``, ``large``; empty:
 #: all), for trying a change; a full run is the only one whose results are reported.
