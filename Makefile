@@ -68,6 +68,7 @@ fuzz: $(STAMP)
 	FUZZ_SCALE=full $(BIN)/python -m pytest -q tests/fuzz
 
 ## Benchmarks (issue 9): API + bare Flask under wrk on PostgreSQL + Redis + 2 rq workers, seeds a
-## large table; results in docs/bench-results/<stamp>/ (see docs/BENCHMARKS.md). Takes ~12 minutes.
+## large table; results in docs/bench-results/<stamp>/ (see docs/BENCHMARKS.md). Takes ~40 minutes
+## (BENCH_ONLY=requests for a quick look at the request scenarios).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
