@@ -93,7 +93,11 @@ class Blackhole:
                 conn, _ = self.sock.accept()
             except OSError:
                 continue
-            self._held.append(conn)  # read nothing, answer nothing
+            self._held.append(conn)
+            self._serve(conn)
+
+    def _serve(self, conn):
+        """Read nothing, answer nothing."""
 
     def close(self):
         self._stop.set()
@@ -107,15 +111,8 @@ class Trickle(Blackhole):
     for ever: each read gets a byte well inside the client's per-read timeout (a department
     behind a proxy that keeps the connection alive but never gets an answer through)."""
 
-    def _accept(self):
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self._held.append(conn)
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+    def _serve(self, conn):
+        threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
 
     def _drip(self, conn):
         try:
@@ -228,6 +225,19 @@ def test_a_notification_job_is_stopped_at_its_timeout_when_the_gateway_does_not_
 
 # --- 2. SIGKILL, then the same worker started again ------------------------------------------------
 
+def _named_maintenance_worker(tmp_path, host: str):
+    """A queue prefix of its own and a worker on its maintenance queue named as systemd names it
+    (``%H-%i``, the same on every start); out: ``(prefix, name, env, worker, queue)``."""
+    from redis import Redis
+    from rq import Queue
+
+    prefix = f"hsyjs-attack-{uuid.uuid4().hex[:8]}"
+    name = f"{host}-{prefix}"
+    env = {**ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix}
+    worker = _spawn(env, tmp_path / "first.log", name, ["maintenance"])
+    return prefix, name, env, worker, Queue(f"{prefix}-maintenance", connection=Redis.from_url(REDIS_TEST_URL))
+
+
 def test_a_worker_sigkilled_mid_job_comes_back_under_its_own_name(tmp_path):
     """systemd runs each worker as ``python -m jobs.worker --name %H-%i`` with Restart=on-failure
     (deploy/systemd/hsyjs-worker@.service), so a worker that was SIGKILLed (OOM killer, a host
@@ -239,18 +249,11 @@ def test_a_worker_sigkilled_mid_job_comes_back_under_its_own_name(tmp_path):
     worker whose name still has a live key ("There exists an active worker named … already"): the
     restarted worker exits 1 and systemd keeps restarting it in vain until the key expires."""
     _services_or_skip()
-    from redis import Redis
-    from rq import Queue
     from rq.job import JobStatus
 
-    prefix = f"hsyjs-attack-{uuid.uuid4().hex[:8]}"
-    name = f"host-1-{prefix}"  # what %H-%i gives, the same on every start of the unit
-    redis = Redis.from_url(REDIS_TEST_URL)
-    env = {**ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix}
-    first = _spawn(env, tmp_path / "first.log", name, ["maintenance"])
-    second = None
+    prefix, name, env, first, queue = _named_maintenance_worker(tmp_path, "host-1")
+    redis, second = queue.connection, None
     try:
-        queue = Queue(f"{prefix}-maintenance", connection=redis)
         stand_in = queue.enqueue("time.sleep", 30, job_timeout=600)  # the reconciler's timeout
         _wait(lambda: stand_in.get_status(refresh=True) == JobStatus.STARTED, 120,
               lambda: (tmp_path / "first.log").read_text()[-2000:])
@@ -429,20 +432,13 @@ def test_a_job_that_swallows_its_timeout_is_recorded_failed_and_its_worker_start
     recorded failed, the worker exits 75 for its supervisor, and the worker started again under
     the same name takes over its registration and runs the next job."""
     _services_or_skip()
-    from redis import Redis
-    from rq import Queue
     from rq.job import JobStatus
 
     from jobs.worker import AppWorker
 
-    prefix = f"hsyjs-attack-{uuid.uuid4().hex[:8]}"
-    name = f"host-2-{prefix}"
-    redis = Redis.from_url(REDIS_TEST_URL)
-    env = {**ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix}
-    first = _spawn(env, tmp_path / "first.log", name, ["maintenance"])
-    second = None
+    prefix, name, env, first, queue = _named_maintenance_worker(tmp_path, "host-2")
+    redis, second = queue.connection, None
     try:
-        queue = Queue(f"{prefix}-maintenance", connection=redis)
         stubborn = queue.enqueue(f"{__name__}.sleeps_through_every_stop", 120, job_timeout=2)
         _wait(lambda: stubborn.get_status(refresh=True) == JobStatus.STARTED, 120,
               lambda: (tmp_path / "first.log").read_text()[-2000:])
