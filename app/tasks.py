@@ -77,10 +77,8 @@ def job_timeout(config: dict, queue: str) -> int:
 def is_job_timeout(exc: BaseException) -> bool:
     """Whether ``exc`` is RQ stopping the running job at its timeout (:func:`job_timeout`): code
     that catches broad exceptions must let it through, or say what the cut-off work means."""
-    try:
-        from rq.timeouts import JobTimeoutException
-    except ImportError:  # pragma: no cover - rq is a dependency
-        return False
+    from rq.timeouts import JobTimeoutException
+
     return isinstance(exc, JobTimeoutException)
 
 
@@ -167,6 +165,12 @@ class RQRunner:
         self.timeouts = {queue: job_timeout(app.config, queue) for queue in QUEUES}
         self._local = threading.local()
 
+    def _target(self, job: str):
+        """This thread's RQ queue for ``job`` and the job's timeout. Raises ``ValueError`` for a
+        job without a queue."""
+        logical = queue_of(job)
+        return self._queue(logical), self.timeouts[logical]
+
     def _queue(self, queue: str):
         """This thread's RQ ``Queue`` for logical queue ``queue`` (one Redis client a thread)."""
         name = self.names[queue]
@@ -196,8 +200,7 @@ class RQRunner:
 
         resolve(job)
         job_id = "once_" + "_".join([job.replace(".", "_"), *(str(i) for i in ids)])
-        logical = queue_of(job)
-        queue = self._queue(logical)
+        queue, timeout = self._target(job)
         try:
             status = Job.fetch(job_id, connection=queue.connection).get_status(refresh=True)
         except NoSuchJobError:
@@ -206,17 +209,15 @@ class RQRunner:
             return False
         from app.observability.context import request_id
 
-        queue.enqueue(job, *ids, job_id=job_id, meta={"request_id": request_id()}, job_timeout=self.timeouts[logical])
+        queue.enqueue(job, *ids, job_id=job_id, meta={"request_id": request_id()}, job_timeout=timeout)
         return True
 
     def submit(self, job: str, ids: tuple, delay_seconds: float) -> None:
         resolve(job)  # fail here, in the caller, on a misspelt job
-        logical = queue_of(job)  # … or on one without a queue
-        queue = self._queue(logical)
+        queue, timeout = self._target(job)  # … or on one without a queue
         from app.observability.context import request_id
 
         meta = {"request_id": request_id()}  # the job's log lines carry the request's id (ids only)
-        timeout = self.timeouts[logical]
         if delay_seconds > 0:
             queue.enqueue_in(timedelta(seconds=delay_seconds), job, *ids, meta=meta, job_timeout=timeout)
         else:

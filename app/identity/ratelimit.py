@@ -91,20 +91,6 @@ def init_app(app: Flask) -> None:
             wrapped = limiter.limit(_limit_value(name), key_func=KEYS[per], methods=[method], scope=name)(wrapped)
         app.view_functions[endpoint] = wrapped
         limited.add(endpoint)
-    _check_limited_views_only(app, limiter, limited)
-
-
-def _check_limited_views_only(app: Flask, limiter: Limiter, limited: set[str]) -> None:
-    # No default limits are set, so Flask-Limiter's per-request check finds nothing to count on
-    # every other view, yet costs ~0.1 ms a request (the family's case poll, issue 9).
-    funcs = app.before_request_funcs.setdefault(None, [])
-    check = limiter._check_request_limit
-    if check not in funcs:  # a Flask-Limiter that hooks in another way: leave it as it is
-        return
-
-    def check_request_limit():
-        if request.endpoint in limited:
-            return check()
-        return None
-
-    funcs[funcs.index(check)] = check_request_limit
+    # No default limits are set, so every other view has nothing to count: Flask-Limiter is told
+    # to skip it at once (its full check cost ~0.1 ms on the family's case poll, issue 9).
+    limiter.request_filter(lambda: request.endpoint not in limited)
