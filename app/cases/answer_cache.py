@@ -11,7 +11,8 @@ ORM and marshmallow several milliseconds for what is, between changes, the same 
   ``<RQ_QUEUE>:case-gen`` instead, which voids every answer.
 - ``<RQ_QUEUE>:case-answer:<case id>`` — the ETag's parts, the members allowed to read the
   answer, and the token, generation and catalogue it was built under; ``…:case-answer-body:<id>``
-  its bytes as sent. Served only while all still match.
+  its bytes as sent, sealed with the data key (AES-GCM, ``app.privacy.crypto.seal_bytes``; the
+  answer holds names and amounts). Served only while all still match.
 
 A reader stores an answer only under a token that existed *before* its database read, so a
 snapshot that a change overtook is never served. A reader that finds no token starts one after
@@ -100,6 +101,10 @@ def _keys(app: Flask, case_id: str) -> tuple[str, str, str, str]:
             f"{prefix}:case-answer-body:{case_id}")
 
 
+def _aad(case_id: str) -> str:
+    return f"case-answer.{case_id}"
+
+
 def _failed(app: Flask, what: str, exc: Exception) -> None:
     app.extensions["hsyjs_case_answer_down_until"] = time.monotonic() + RETRY_AFTER_SECONDS
     log.warning("case answer cache: %s failed (%s); reading from the database", what, type(exc).__name__)
@@ -129,9 +134,12 @@ def lookup(case_id: str) -> Lookup:
     tokens = (version.decode(), (generation or b"0").decode())
     if raw is None or body is None:
         return Lookup(None, tokens)
+    from app.privacy.crypto import SealedValueError, open_bytes
+
     try:
         entry = json.loads(raw)
-    except ValueError:
+        body = open_bytes(body, aad=_aad(case_id))
+    except (ValueError, SealedValueError):  # unreadable, or sealed under a key since retired
         return Lookup(None, tokens)
     if entry.get("tokens") != list(tokens) or entry.get("catalogue") != catalogue_stamp():
         return Lookup(None, tokens)
@@ -159,6 +167,7 @@ def store(case_id: str, tokens: tuple[str, str] | None, answer: CachedAnswer) ->
     if tokens is None or not _usable(app):
         return
     from app.catalogue.service import catalogue_stamp
+    from app.privacy.crypto import seal_bytes
 
     entry = {"tokens": list(tokens), "catalogue": catalogue_stamp(), "version": answer.version,
              "fingerprint": answer.fingerprint, "members": sorted(answer.members)}
@@ -166,7 +175,8 @@ def store(case_id: str, tokens: tuple[str, str] | None, answer: CachedAnswer) ->
     seconds = app.config["CASE_ANSWER_CACHE_SECONDS"]
     try:
         # One MULTI/EXEC, and one MGET to read: an entry is never paired with another build's body.
-        _client(app).pipeline(transaction=True).set(body_key, answer.body, ex=seconds).set(
+        sealed = seal_bytes(answer.body, aad=_aad(case_id))
+        _client(app).pipeline(transaction=True).set(body_key, sealed, ex=seconds).set(
             answer_key, json.dumps(entry), ex=seconds).execute()
     except Exception as exc:  # noqa: BLE001
         _failed(app, "store", exc)

@@ -110,6 +110,23 @@ def test_a_repeat_read_of_an_unchanged_case_is_the_same_answer_and_with_redis_ne
         assert statements, "the embedded default has no Redis: every read is built from the database"
 
 
+def test_a_kept_answer_is_sealed_in_redis(quiet_case):
+    """The answer names the deceased and the applicant and shows amounts: Redis holds it sealed."""
+    if quiet_case.stack.mode != "postgres":
+        pytest.skip("the embedded default keeps no answers")
+    from redis import Redis
+
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    for _ in range(3):
+        shown = daughter.get(path, expect=200)
+    app = quiet_case.stack.app
+    stored = Redis.from_url(app.config["REDIS_URL"]).get(f"{app.config['RQ_QUEUE']}:case-answer-body:{quiet_case.case_id}")
+    assert stored is not None and shown.content not in stored
+    assert shown.json()["deceased"]["name"].encode() not in stored
+    assert quiet_case.case_id.encode() not in stored
+
+
 def test_a_committed_change_to_a_matter_shows_on_the_next_read(quiet_case):
     from app.extensions import db
     from app.matters.models import Matter
