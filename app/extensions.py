@@ -29,5 +29,33 @@ class HsyjsApi(Api):
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+
+
+class DefaultsOnInit:
+    """Mixin for a model (before ``db.Model``): its Python-side column defaults are applied when
+    an object is made, not at its ``INSERT``, so a new row reads the same before its first flush
+    as after it. Rows that are made, worked on and written in one flush (a case filed with its
+    matters and materials, :func:`app.cases.service.create_case`) rely on it."""
+
+    def __init__(self, **kwargs):
+        for column in self.__table__.columns:
+            default = column.default
+            if default is None or column.key in kwargs or not (default.is_scalar or default.is_callable):
+                continue
+            kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
+        super().__init__(**kwargs)
 migrate = Migrate()
 api = HsyjsApi()
+
+
+def commit_keeping_state() -> None:
+    """Commit ``db.session`` without expiring the objects it holds (``expire_on_commit`` for
+    this one commit only). For a request that has just written every row it answers with — a
+    case filed now — so its answer is made from memory, not read back. Raises what
+    ``Session.commit`` raises."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

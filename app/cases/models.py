@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import UTCDateTime, now
-from app.extensions import db
+from app.extensions import DefaultsOnInit, db
 from app.identity.models import new_id
 from app.privacy.fields import Sealed
 
@@ -55,6 +55,17 @@ class Case(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     matters = relationship("Matter", back_populates="case", order_by="Matter.position")
+    #: Materials received (loaded once per transaction; add through :meth:`receive_material`, so
+    #: what this session already loaded stays true).
+    materials = relationship("CaseMaterial", order_by="CaseMaterial.id")
+
+    def receive_material(self, kind: str, *, recorded_by: str) -> bool:
+        """Record material ``kind`` (a checklist or prerequisite code) as received, inside the
+        caller's transaction. Out: ``False`` if it already was."""
+        if any(material.kind == kind for material in self.materials):
+            return False
+        self.materials.append(CaseMaterial(kind=kind, recorded_by=recorded_by))
+        return True
 
     @property
     def deceased_id_number(self) -> str:
@@ -78,7 +89,7 @@ class CaseMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
-class CaseMaterial(db.Model):
+class CaseMaterial(DefaultsOnInit, db.Model):
     """A material of 湘民发〔2022〕57号 二(二) received for the case (scan, or original handed in)."""
 
     __tablename__ = "case_materials"

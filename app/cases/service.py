@@ -12,15 +12,17 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import clock
-from app.cases.models import Case, CaseMaterial, CaseMember, Event
+from app.cases.models import Case, CaseMember, Event
 from app.cases.timeline import record_event
 from app.catalogue.service import evaluate, get_matter, load_catalogue, waits_for
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation, ServiceUnavailable
-from app.extensions import db
+from app.extensions import commit_keeping_state, db
+from app.privacy import audit
 from app.privacy.crypto import id_number_index
-from app.identity.models import FamilyUser, StaffUser, Window
+from app.identity.models import FamilyUser, Window, new_id
 from app.identity.scope import in_area
 from app.identity.tokens import Principal
 from app.matters.models import Matter
@@ -90,11 +92,10 @@ def create_case(
     if not eligibility.will_create:
         raise RuleViolation("请至少选择一项要办理的事项", errors={"requested_matters": ["请至少选择一项要办理的事项"]})
     deceased_id = form["deceased"]["id_number"]
-    staff = family = None
+    family = None
     if principal.kind == "staff":
         if principal.role not in FILING_ROLES:
             raise Forbidden("只有受理窗口工作人员可以代为填报")
-        staff = db.session.get(StaffUser, int(principal.subject))
     else:
         family = db.session.get(FamilyUser, principal.subject)
         if family is None or family.id_number != form["applicant"]["id_number"]:
@@ -106,18 +107,19 @@ def create_case(
     # Only after the caller is known: the answer must not confirm a death to a stranger.
     if _open_case_for(deceased_id) is not None:
         raise _duplicate()
-    window_id = staff.window_id if staff else None
+    window_id = None if family else principal.window_id
     if family:
         materials_received = []
         if intake_token:
             window_id = qr.window_of_intake_token(intake_token)
     now = clock.now()
     case = Case(
+        id=new_id(),  # known before the flush: the matters, events and jobs below name it
         reference=_new_reference(),
         status="submitted",
-        channel="window" if staff else "app",
+        channel="app" if family else "window",
         window_id=window_id,
-        created_by_staff_id=staff.id if staff else None,
+        created_by_staff_id=None if family else int(principal.subject),
         applicant_user_id=family.id if family else None,
         applicant_id_index=id_number_index(form["applicant"]["id_number"]),
         deceased_name=form["deceased"]["name"],
@@ -133,36 +135,44 @@ def create_case(
     except IntegrityError:
         db.session.rollback()
         raise _duplicate() from None
+    # Everything below stays in the session until the commit, which writes it in one flush
+    # (the case's matters, materials and events each as one multi-row INSERT): nothing in between
+    # queries the database for what this filing has just made.
     catalogue = {entry["code"]: entry for entry in load_catalogue()["matters"]}
-    for position, item in enumerate(eligibility.will_create):
-        entry = catalogue[item.code]
-        db.session.add(
-            Matter(
-                case_id=case.id,
-                code=item.code,
-                position=position,
-                department=entry["department"],
-                automatic=entry["mode"] == "automatic",
-                status="waiting",
-                requires=waits_for(entry, form),
-                waiting_for=waits_for(entry, form),
-                deadline_spec=dict(entry.get("deadline", {})),
-                offline=bool(entry.get("offline")),
-            )
+    for collection in ("matters", "materials"):  # just inserted: it has none yet, no need to ask
+        set_committed_value(case, collection, [])
+    case.matters.extend(
+        Matter(
+            id=new_id(),  # dispatch jobs are queued by id before the flush
+            code=item.code,
+            position=position,
+            department=entry["department"],
+            automatic=entry["mode"] == "automatic",
+            status="waiting",
+            requires=waits_for(entry, form),
+            waiting_for=waits_for(entry, form),
+            deadline_spec=dict(entry.get("deadline", {})),
+            offline=bool(entry.get("offline")),
         )
-    actor = f"staff:{staff.id}" if staff else f"family:{family.id}"
+        for position, item in enumerate(eligibility.will_create)
+        for entry in (catalogue[item.code],)
+    )
+    actor = f"family:{family.id}" if family else f"staff:{principal.subject}"
     for kind in dict.fromkeys(materials_received or []):  # each once, in the order given
-        _add_material(case, kind, actor, new_case=True)
+        _add_material(case, kind, actor)
     if family:
         db.session.add(CaseMember(case_id=case.id, user_id=family.id, role="applicant", status="active"))
         db.session.flush()
         record_event(case, kind="case_submitted", summary="您的申请已提交，正在审核。", actor=actor)
         enqueue_after_commit(ACCEPT_JOB, case.id)
     else:
+        # Filed at the window: no family member is bound yet (they bind by scanning the QR
+        # code), so there is nobody to tell; the timeline keeps the events for when they do.
         record_event(case, kind="case_submitted", summary="窗口已收到申请。", actor=actor, notify=False)
-        _accept(case, actor=actor)
+        _accept(case, actor=actor, new=True)
+        audit.record_request(principal, case_id=case.id)  # in the filing's own transaction
     try:
-        db.session.commit()
+        commit_keeping_state()  # the answer is this case as just written: no need to read it back
     except IntegrityError:  # the same deceased raced in through another request
         db.session.rollback()
         raise _duplicate() from None
@@ -181,14 +191,18 @@ def _open_case_for(deceased_id_number: str) -> Case | None:
     return db.session.execute(query.limit(1)).scalars().first()
 
 
-def _accept(case: Case, *, actor: str) -> None:
-    db.session.refresh(case, ["matters"])
+def _accept(case: Case, *, actor: str, new: bool = False) -> None:
+    """Accept ``case`` in the caller's transaction. ``new``: filed in this transaction at a
+    window, so its matters and materials are the session's own, it has no earlier QR token and
+    no family member to tell yet."""
+    if not new:
+        db.session.refresh(case, ["matters"])
     case.status, case.accepted_at = "accepted", clock.now()
-    qr.issue_case_token(case)
+    qr.issue_case_token(case, first=new)
     record_event(case, kind="case_accepted",
-                 summary=f"申请已受理（编号 {case.reference}），相关部门将联合办理。", actor=actor)
+                 summary=f"申请已受理（编号 {case.reference}），相关部门将联合办理。", actor=actor, notify=not new)
     release_ready_matters(case, actor=actor)
-    note_acceptance_with_missing(case, actor=actor)  # 容缺受理: accepted, and what is still missing
+    note_acceptance_with_missing(case, actor=actor, notify=not new)  # 容缺受理: accepted, and what is still missing
 
 
 def accept_case(*, case_id: str) -> Case:
@@ -209,20 +223,12 @@ def window_intake_token(*, window_id: str, principal: Principal):
     return qr.window_token(window_id)
 
 
-def _add_material(case: Case, kind: str, actor: str, *, new_case: bool = False) -> bool:
+def _add_material(case: Case, kind: str, actor: str) -> bool:
     """Record material ``kind`` as received (in the caller's transaction); out: whether it was new.
-    ``new_case``: the case is being filed now, so nothing is recorded yet (no lookup, no flush).
     Raises :class:`RuleViolation` for an unknown kind."""
     if kind not in MATERIAL_KINDS:
         raise RuleViolation("不认识的材料类型", errors={"kind": [f"取值应为 {', '.join(MATERIAL_KINDS)} 之一"]})
-    if not new_case:
-        exists = db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id, kind=kind)).scalar_one_or_none()
-        if exists:
-            return False
-    db.session.add(CaseMaterial(case_id=case.id, kind=kind, recorded_by=actor))
-    if not new_case:
-        db.session.flush()
-    return True
+    return case.receive_material(kind, recorded_by=actor)
 
 
 def record_material(*, case_id: str, kind: str, principal: Principal) -> Case:
@@ -243,10 +249,6 @@ def record_material(*, case_id: str, kind: str, principal: Principal) -> Case:
 def _material_name(kind: str) -> str:
     data = load_catalogue()
     return data["prerequisites"].get(kind) or data["materials"].get(kind, kind)
-
-
-def materials_of(case: Case) -> list[CaseMaterial]:
-    return list(db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id)).scalars())
 
 
 def can_read(case: Case, principal: Principal) -> bool:

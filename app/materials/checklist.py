@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from app import clock
-from app.cases.models import Case, CaseMaterial
+from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.catalogue.service import get_matter, load_catalogue
 from app.extensions import db
@@ -59,7 +59,7 @@ def required_materials(case: Case) -> list[str]:
 
 
 def _received(case: Case) -> dict[str, datetime | None]:
-    rows = {m.kind: m.received_at for m in db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id)).scalars()}
+    rows = {m.kind: m.received_at for m in case.materials}
     received = {code: at for code, at in rows.items() if code in ITEMS}
     if "death_certificate" in satisfied_prerequisites(case):
         done = [m.finished_at for m in case.matters if m.status == "done"
@@ -130,17 +130,6 @@ def requestable(case: Case, code: str) -> bool:
     return code in ITEMS and code != "bank_account" and not _from_department(case, code)
 
 
-def add_received(case: Case, kind: str, actor: str) -> bool:
-    """Record ``kind`` as received (inside the caller's transaction). Out: ``False`` if it
-    already was. ``kind`` is a checklist code or another prerequisite code of the catalogue."""
-    exists = db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id, kind=kind)).scalar_one_or_none()
-    if exists is not None:
-        return False
-    db.session.add(CaseMaterial(case_id=case.id, kind=kind, recorded_by=actor))
-    db.session.flush()
-    return True
-
-
 def settle_supplement_requests(case: Case, *, actor: str) -> list[SupplementRequest]:
     """Close each open 补正 request whose materials have all arrived, telling the family
     (inside the caller's transaction). Out: the requests closed now."""
@@ -157,13 +146,14 @@ def settle_supplement_requests(case: Case, *, actor: str) -> list[SupplementRequ
     return closed
 
 
-def note_acceptance_with_missing(case: Case, *, actor: str) -> list[str]:
+def note_acceptance_with_missing(case: Case, *, actor: str, notify: bool = True) -> list[str]:
     """容缺受理: when a case is accepted while materials are still missing, say so on the
-    timeline with the list (inside the caller's transaction). Out: the missing codes."""
+    timeline with the list (inside the caller's transaction); ``notify=False`` when no family
+    member is bound yet. Out: the missing codes."""
     missing = missing_materials(case)
     if missing:
         record_event(case, kind="accepted_with_missing_materials", actor=actor, data={"materials": missing},
-                     summary=f"申请已受理（容缺受理），尚需补充：{describe(missing)}。")
+                     summary=f"申请已受理（容缺受理），尚需补充：{describe(missing)}。", notify=notify)
     return missing
 
 

@@ -129,7 +129,7 @@ def record_originals(*, case_id: str, principal: Principal, id_card: bool, hukou
         errors["copies_clipped"] = ["身份证和户口页须剪角后再退还家属"]
     if errors:
         raise RuleViolation("原件未交齐", errors=errors, code="originals_incomplete")
-    if cl.add_received(case, "originals_handed_in", actor):
+    if case.receive_material("originals_handed_in", recorded_by=actor):
         record_event(case, kind="originals_handed_in", actor=actor,
                      summary="窗口已收到死亡人员身份证和户口页原件，已剪角并退还家属。")
         _after_materials_changed(case, actor=actor)
@@ -167,7 +167,7 @@ def store_upload(*, case_id: str, principal: Principal, kind: str, data: bytes) 
         record_event(case, kind="material_uploaded", actor=actor, notify=False,
                      summary=f"已上传材料：{_upload_name(kind)}", data={"upload_id": upload.id, "kind": kind})
         material = cl.UPLOAD_KINDS[kind]
-        if material and cl.add_received(case, material, actor):
+        if material and case.receive_material(material, recorded_by=actor):
             _after_materials_changed(case, actor=actor)
         db.session.commit()
     except BaseException:

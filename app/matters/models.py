@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.cases.models import JSONType
 from app.clock import UTCDateTime, now
-from app.extensions import db
+from app.extensions import DefaultsOnInit, db
 from app.identity.models import new_id
 from app.privacy.fields import Sealed
 
@@ -17,7 +17,7 @@ MATTER_STATUSES = ("waiting", "dispatched", "accepted", "done", "rejected", "not
 FINAL_STATUSES = frozenset({"done", "not_applicable"})
 
 
-class Matter(db.Model):
+class Matter(DefaultsOnInit, db.Model):
     __tablename__ = "matters"
     __table_args__ = (sa.UniqueConstraint("case_id", "code"),)
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True, default=new_id)

@@ -14,7 +14,7 @@ from flask import current_app
 from app import clock
 from app.calendar.deadlines import compute_due
 from app.calendar.service import get_calendar
-from app.cases.models import Case, CaseMaterial
+from app.cases.models import Case
 from app.cases.timeline import record_event
 from app.catalogue.service import department_name, get_matter, load_catalogue, prerequisite_name
 from app.errors import Conflict, NotFound, RuleViolation
@@ -35,7 +35,7 @@ def satisfied_prerequisites(case: Case) -> set[str]:
     附件2 注2), and prerequisites assumed when no matter of the case provides them."""
     catalogue = load_catalogue()
     entries = {entry["code"]: entry for entry in catalogue["matters"]}
-    have = {m.kind for m in db.session.execute(db.select(CaseMaterial).filter_by(case_id=case.id)).scalars()}
+    have = {m.kind for m in case.materials}
     provided_by_case: set[str] = set()
     for matter in case.matters:
         entry = entries.get(matter.code, {})
@@ -234,13 +234,8 @@ def record_department_report(
 def _record_refund_settled(matter: Matter, *, actor: str) -> bool:
     """Medical security confirms the over-credited money came back: release the gated matters."""
     case = matter.case
-    exists = db.session.execute(
-        db.select(CaseMaterial).filter_by(case_id=case.id, kind="medical_refund_settled")
-    ).scalar_one_or_none()
-    if exists is not None:
+    if not case.receive_material("medical_refund_settled", recorded_by=actor):
         return False
-    db.session.add(CaseMaterial(case_id=case.id, kind="medical_refund_settled", recorded_by=actor))
-    db.session.flush()
     record_event(case, kind="refund_settled", actor=actor, matter_id=matter.id,
                  summary="医保部门已确认多划拨金额退回，相关待遇继续办理。")
     release_ready_matters(case)

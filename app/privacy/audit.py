@@ -35,9 +35,27 @@ def record(*, principal: Principal, action: str, case_id: str | None, field: str
     ))
 
 
+def record_request(principal: Principal, *, case_id: str | None) -> None:
+    """Add this staff request's audit row to the caller's transaction, so the change and its
+    row are committed together; the ``after_request`` hook then adds none. Outside a request
+    (a command, a job) there is no request to record: nothing is added."""
+    if not has_request_context() or request.url_rule is None:
+        return
+    _record_request(principal, case_id=case_id, success=True)
+    g.audit_recorded = True
+
+
+def _record_request(principal: Principal, *, case_id: str | None, success: bool) -> None:
+    action = "read" if request.method in {"GET", "HEAD"} else "change"
+    record(principal=principal, action=action, case_id=case_id, detail=f"{request.method} {request.url_rule.rule}",
+           success=success)
+
+
 def _after_request(response):
     principal = g.get("principal")
     if principal is None or principal.kind != "staff" or request.url_rule is None:
+        return response
+    if g.get("audit_recorded") and response.status_code < 400:
         return response
     rule = request.url_rule.rule
     case_id = next((request.view_args.get(a) for a in CASE_ARGS if request.view_args and a in request.view_args), None)
@@ -46,10 +64,8 @@ def _after_request(response):
         case_id = answer.get(CASE_IN_ANSWER[rule]) if isinstance(answer, dict) else None
     elif case_id is None and not request.path.startswith(AUDITED_PREFIXES):
         return response
-    action = "read" if request.method in {"GET", "HEAD"} else "change"
     try:
-        record(principal=principal, action=action, case_id=case_id, detail=f"{request.method} {rule}",
-               success=response.status_code < 400)
+        _record_request(principal, case_id=case_id, success=response.status_code < 400)
         db.session.commit()
     except Exception:  # noqa: BLE001 - an audit failure is logged loudly, the answer stands
         db.session.rollback()

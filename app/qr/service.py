@@ -52,11 +52,12 @@ def _issue(*, kind: str, case_id: str | None = None, window_id: str | None = Non
     return row
 
 
-def issue_case_token(case: Case) -> QrToken:
-    """A new QR token for ``case``; earlier ones stop working (inside the caller's transaction)."""
-    db.session.execute(
-        db.update(QrToken).where(QrToken.case_id == case.id, QrToken.revoked_at.is_(None)).values(revoked_at=clock.now())
-    )
+def issue_case_token(case: Case, *, first: bool = False) -> QrToken:
+    """A new QR token for ``case``; earlier ones stop working (inside the caller's transaction).
+    ``first``: the case is being filed in this transaction, so it has no earlier token."""
+    if not first:
+        db.session.execute(db.update(QrToken).where(QrToken.case_id == case.id, QrToken.revoked_at.is_(None))
+                           .values(revoked_at=clock.now()))
     return _issue(kind="case", case_id=case.id, days=current_app.config["QR_TOKEN_DAYS"])
 
 

@@ -20,7 +20,6 @@ from app.errors import Conflict, NotFound, RuleViolation
 from app.extensions import db
 from app.privacy.crypto import id_number_index
 from app.identity.tokens import Principal
-from app.materials.checklist import add_received
 from app.matters.models import Matter
 from app.matters.service import release_ready_matters
 
@@ -99,7 +98,7 @@ def _start(case: Case, principal: Principal, *, created: bool) -> dict:
         raise RuleViolation("该申请没有需要村（居）委会发起的死亡证明事项", code="no_home_death_certificate",
                             errors={"case_reference": ["只有在非医疗机构正常死亡的申请需要村（居）委会发起"]})
     actor = f"staff:{principal.subject}"
-    if add_received(case, STARTED, actor):
+    if case.receive_material(STARTED, recorded_by=actor):
         record_event(case, kind="village_committee_started", actor=actor, matter_id=matter.id,
                      summary="村（居）委会已发起《居民死亡医学证明（推断）书》开具，"
                              "社区卫生服务机构或乡镇卫生院将与您联系确认。")
