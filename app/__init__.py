@@ -4,10 +4,15 @@ from __future__ import annotations
 from flask import Flask
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, migrations: bool = True) -> Flask:
     """Build the app. ``config`` overrides what :func:`app.config.load_config` reads from the
-    environment (tests use it). Nothing connects to the database or Redis here."""
-    from app.config import INSTANCE_DIR, load_config
+    environment (tests use it). Nothing connects to the database or Redis here.
+
+    ``migrations``: set up Flask-Migrate (``flask db …``, ``flask_migrate.upgrade``). The served
+    API (``wsgi.py`` under gunicorn) and the workers leave it out: Alembic, and the Mako, Pygments
+    and SQL dialects it loads, cost about 11 MiB in every process that never migrates
+    (docs/BENCHMARKS.md); ``/readyz`` reads the migration heads without it."""
+    from app.config import INSTANCE_DIR, MIGRATIONS_DIR, load_config
 
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(load_config())
@@ -17,14 +22,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import tasks
     from app.errors import register_error_handlers
-    from app.extensions import api, db, migrate
+    from app.extensions import api, db
 
     from app import http_guards, observability
 
     observability.init_app(app)  # first: logging, request ids, /healthz, /readyz, /metrics (issue 10)
     http_guards.init_app(app)  # before the blueprints, so <int:…> routes get the bounded converter
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    if migrations:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR))
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     tasks.init_app(app)

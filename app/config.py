@@ -15,6 +15,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+#: The Alembic scripts (``flask db …``; their heads are what ``/readyz`` expects).
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 #: Department kinds of SPEC §7, one adapter each.
 #: The logical job queues (issue 10 §1), in the order a worker on all of them takes work: the

@@ -1,5 +1,4 @@
 """Flask extensions, created unbound here and bound in :func:`app.create_app`."""
-from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -44,7 +43,6 @@ class DefaultsOnInit:
                 continue
             kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
         super().__init__(**kwargs)
-migrate = Migrate()
 api = HsyjsApi()
 
 

@@ -27,7 +27,7 @@ def _process_app():
     if _app is None:
         from app import create_app
 
-        _app, _app_pid = create_app(), os.getpid()
+        _app, _app_pid = create_app(migrations=False), os.getpid()
     elif _app_pid != os.getpid():
         from app.extensions import db
 

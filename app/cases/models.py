@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import UTCDateTime, now
@@ -11,7 +12,7 @@ from app.extensions import DefaultsOnInit, db
 from app.identity.models import new_id
 from app.privacy.fields import Sealed
 
-JSONType = sa.JSON().with_variant(sa.dialects.postgresql.JSONB(), "postgresql")
+JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 CASE_STATUSES = ("draft", "submitted", "accepted", "in_progress", "completed", "withdrawn")
 

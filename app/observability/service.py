@@ -9,13 +9,16 @@ worker or a calendar file appear.
 """
 from __future__ import annotations
 
+import ast
 import logging
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
 from app import clock
+from app.config import MIGRATIONS_DIR
 from app.extensions import db
 from app.observability import queues
 
@@ -24,17 +27,38 @@ _SCRIPTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
 
 def migration_revisions(directory: str) -> tuple[frozenset[str], frozenset[str]]:
-    """``(heads, every revision id)`` of the Alembic scripts in ``directory`` (read once per process)."""
-    if directory not in _SCRIPTS:
-        from alembic.config import Config
-        from alembic.script import ScriptDirectory
+    """``(heads, every revision id)`` of the Alembic scripts in ``directory``/versions, read once
+    per process: a head is a revision no other script names as its ``down_revision``.
 
-        config = Config()
-        config.set_main_option("script_location", directory)
-        scripts = ScriptDirectory.from_config(config)
-        _SCRIPTS[directory] = (frozenset(scripts.get_heads()),
-                               frozenset(rev.revision for rev in scripts.walk_revisions()))
+    Read from each script's own ``revision`` / ``down_revision`` assignments (Alembic's script
+    format), not through Alembic: Alembic's ``ScriptDirectory`` imports every script, and with
+    them Alembic, Mako, Pygments and every SQL dialect, about 11 MiB in each API process that
+    otherwise never migrates (docs/BENCHMARKS.md). ``tests/ops/test_health.py`` checks the answer
+    against Alembic's."""
+    if directory not in _SCRIPTS:
+        revisions, parents = set(), set()
+        for path in sorted(Path(directory, "versions").glob("*.py")):
+            ids = _script_ids(path)
+            if "revision" in ids:
+                revisions.add(ids["revision"])
+                down = ids.get("down_revision") or ()
+                parents.update((down,) if isinstance(down, str) else down)
+        _SCRIPTS[directory] = (frozenset(revisions - parents), frozenset(revisions))
     return _SCRIPTS[directory]
+
+
+def _script_ids(path: Path) -> dict:
+    ids = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:  # revision: str = "…"
+            target = node.target
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            ids[target.id] = ast.literal_eval(node.value)
+    return ids
 
 
 def _timed(check) -> dict:
@@ -48,7 +72,7 @@ def _timed(check) -> dict:
 
 
 def _database_and_schema() -> tuple[dict, dict]:
-    heads, known = migration_revisions(current_app.extensions["migrate"].directory)
+    heads, known = migration_revisions(str(MIGRATIONS_DIR))
     schema: dict = {"ok": False, "error": "unknown"}
 
     def check() -> dict:

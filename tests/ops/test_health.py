@@ -115,3 +115,47 @@ def test_readyz_follows_postgresql_and_redis_going_away_and_coming_back(tmp_path
 
                 db.engine.dispose()
         drop_postgres(db_name)
+
+
+def _alembic_revisions(directory) -> tuple[frozenset, frozenset]:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(directory))
+    scripts = ScriptDirectory.from_config(config)
+    return frozenset(scripts.get_heads()), frozenset(rev.revision for rev in scripts.walk_revisions())
+
+
+def test_readyz_reads_the_same_migration_heads_as_alembic(tmp_path):
+    from app.config import MIGRATIONS_DIR
+    from app.observability.service import migration_revisions
+
+    assert migration_revisions(str(MIGRATIONS_DIR)) == _alembic_revisions(MIGRATIONS_DIR)
+    # And with the shapes Alembic allows that ours lacks: a branch (two heads), a merge, annotations.
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (tmp_path / "script.py.mako").write_text("")
+    scripts = {"a1": "down_revision = None", "b2": "down_revision = 'a1'", "c3": "down_revision: str = 'b2'",
+               "d4": "down_revision = ('c3', 'e5')", "e5": "down_revision = 'a1'", "f6": "down_revision = 'a1'"}
+    for rev, down in scripts.items():
+        (versions / f"{rev}_x.py").write_text(f'"""x"""\nrevision = {rev!r}\n{down}\nbranch_labels = None\n'
+                                              "depends_on = None\n\ndef upgrade():\n    pass\n")
+    ours = migration_revisions(str(tmp_path))
+    assert ours == _alembic_revisions(tmp_path) and ours[0] == {"d4", "f6"}
+
+
+def test_the_served_app_and_the_workers_load_no_migration_tooling():
+    """gunicorn imports ``wsgi`` outside any command; a worker builds its app in jobs.runtime."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, wsgi, jobs.runtime; jobs.runtime.warm_app(); "
+             "print(sorted(m for m in ('alembic', 'flask_migrate', 'mako') if m in sys.modules))")
+    env = {**os.environ, "SANDBOX": "1", "PYTHONPATH": os.getcwd()}
+    served = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert served.returncode == 0, served.stderr[-2000:]
+    assert served.stdout.strip().splitlines()[-1] == "[]"
+    command = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "heads"], capture_output=True,
+                             text=True, env=env, timeout=60)
+    assert command.returncode == 0 and "(head)" in command.stdout, command.stderr[-2000:]
