@@ -2,6 +2,7 @@
 rotation, sign-out and the staff second factor's enrolment."""
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import timedelta
 from functools import lru_cache
@@ -10,7 +11,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import clock
-from app.errors import Conflict, Forbidden, RuleViolation, Unauthorized
+from app.errors import Conflict, Forbidden, RuleViolation, ServiceUnavailable, Unauthorized
 from app.extensions import db
 from app.privacy.crypto import id_number_index
 from app.identity import mfa, platform, revocation
@@ -19,6 +20,23 @@ from app.identity.models import FamilyUser, RefreshToken, StaffUser
 from app.identity.tokens import Principal, decode, encode_access, encode_refresh
 
 _BAD_CREDENTIALS = "用户名、密码或动态口令不正确"
+#: One scrypt check of a staff password at a time in each process: each takes 32 MiB for about
+#: 0.1 s (Werkzeug's scrypt:32768:8:1), so a burst of logins on a worker's threads would otherwise
+#: add 32 MiB each to its memory at once (docs/BENCHMARKS.md, memory).
+_PASSWORD_CHECK = threading.BoundedSemaphore(1)
+#: How long a login waits for its turn before it is told to try again (seconds).
+PASSWORD_CHECK_WAIT_SECONDS = 5.0
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    """``check_password_hash``, one at a time in this process. Raises :class:`ServiceUnavailable`
+    when the turn does not come within :data:`PASSWORD_CHECK_WAIT_SECONDS`."""
+    if not _PASSWORD_CHECK.acquire(timeout=PASSWORD_CHECK_WAIT_SECONDS):
+        raise ServiceUnavailable("登录的人较多，请稍后再试")
+    try:
+        return check_password_hash(password_hash, password)
+    finally:
+        _PASSWORD_CHECK.release()
 
 
 def _issue(principal: Principal, *, family: str | None = None) -> dict:
@@ -88,9 +106,9 @@ def staff_login(*, username: str, password: str, totp_code: str | None = None) -
     """
     user = db.session.execute(db.select(StaffUser).filter_by(username=username)).scalar_one_or_none()
     if user is None:
-        check_password_hash(_decoy_hash(), password)
+        _password_matches(_decoy_hash(), password)
         raise Unauthorized(_BAD_CREDENTIALS, code="bad_credentials")
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _password_matches(user.password_hash, password) or not user.active:
         raise Unauthorized(_BAD_CREDENTIALS, code="bad_credentials")
     if user.totp_confirmed_at is not None:
         if not totp_code:
