@@ -239,8 +239,12 @@ def finish_profilers(name: str, spies: list) -> None:
         proc.wait(timeout=120)
         if not out.exists():
             continue
-        for line in out.read_text().splitlines():
+        # One stack a line, by "\n" only: str.splitlines() also breaks at characters such as
+        # U+0085 that a frame's text may hold.
+        for line in out.read_text(errors="replace").split("\n"):
             stack, _, count = line.rpartition(" ")
+            if not count.isdigit():
+                continue
             frames, n = stack.split(";"), int(count)
             total += n
             for frame in set(frames):

@@ -35,7 +35,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -116,16 +116,33 @@ def _usable(app: Flask) -> bool:
     return not app.extensions.get("hsyjs_case_answer_unmarked") or _mark_unmarked(app)
 
 
+def prefetch_keys(view_args: dict) -> tuple[str, ...]:
+    """The keys :func:`lookup` reads for ``view_args["case_id"]``, for the request's
+    authentication to read with its revocation check (``login_required(prefetch=…)``); none
+    when the cache is off or marked down, or the id is malformed."""
+    app = current_app._get_current_object()
+    case_id = view_args.get("case_id") or ""
+    if not _CASE_ID.fullmatch(case_id) or not _usable(app):
+        return ()
+    return _keys(app, case_id)
+
+
 def lookup(case_id: str) -> Lookup:
-    """The stored answer of case ``case_id`` if it is current (one Redis round trip), and the
-    tokens to store a fresh one under. Never raises: a Redis failure is a miss with no tokens."""
+    """The stored answer of case ``case_id`` if it is current, and the tokens to store a fresh
+    one under: read already with the request's authentication (:func:`prefetch_keys`), else in
+    one Redis round trip. Never raises: a Redis failure is a miss with no tokens."""
     app = current_app._get_current_object()
     if not _CASE_ID.fullmatch(case_id) or not _usable(app):
         return _OFF
     from app.catalogue.service import catalogue_stamp
 
+    keys = _keys(app, case_id)
+    prefetched = g.get("redis_prefetched") if has_request_context() else None
     try:
-        version, generation, raw, body = _client(app).mget(*_keys(app, case_id))
+        if prefetched is not None and all(key in prefetched for key in keys):
+            version, generation, raw, body = (prefetched[key] for key in keys)
+        else:
+            version, generation, raw, body = _client(app).mget(*keys)
     except Exception as exc:  # noqa: BLE001 - any Redis trouble is a miss
         _failed(app, "lookup", exc)
         return _OFF

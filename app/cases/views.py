@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from app.cases import letter, live, service
+from app.cases import answer_cache, letter, live, service
 from app.clock import shanghai
 from app.identity.auth import BEARER, current_principal, login_required
 from app.materials import service as materials_service
@@ -59,7 +59,7 @@ class CaseDetail(MethodView):
     @blp.response(200, CaseSchema, headers={"ETag": {"description": "带回 If-None-Match，未变化时返回 304",
                                                       "schema": {"type": "string"}}})
     @blp.alt_response(304, description="自上次（If-None-Match 所带 ETag）以来没有变化")
-    @login_required()
+    @login_required(prefetch=answer_cache.prefetch_keys)  # the kept answer comes with the revocation check
     def get(self, case_id):
         """查看申请：状态，各事项的办理部门、状态、时限和结果（敏感号码已遮蔽）。
         带上次的 ETag 作 If-None-Match 请求，没有变化时返回 304。"""

@@ -5,6 +5,10 @@ its body or query is parsed, so an anonymous caller gets the same 401 whatever i
 learns nothing about the endpoint's fields. Every access token is checked against the revoked
 sessions; a staff member's role and scope come from the database on each request, so a
 deactivated account or a changed scope takes effect at once.
+
+A view may name Redis keys it is about to read (``login_required(prefetch=…)``): they are read in
+the same round trip as the revocation check and left in ``g.redis_prefetched`` (``{key: bytes |
+None}``). The family's case poll needs one round trip instead of two this way.
 """
 from __future__ import annotations
 
@@ -35,9 +39,10 @@ def staff_principal(user: StaffUser, *, session_id: str | None = None) -> Princi
     )
 
 
-def current_principal(required: bool = True) -> Principal | None:
+def current_principal(required: bool = True, *, prefetch: tuple[str, ...] = ()) -> Principal | None:
     """The caller. Raises :class:`Unauthorized` for a missing (when ``required``), invalid,
-    expired or revoked token, or a staff account that is no longer active."""
+    expired or revoked token, or a staff account that is no longer active. ``prefetch``: Redis
+    keys read with the revocation check (module docstring)."""
     if "principal" in g:
         return g.principal
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -47,8 +52,11 @@ def current_principal(required: bool = True) -> Principal | None:
             raise Unauthorized()
         return None
     claims = decode(token, typ="access")
-    if revocation.is_revoked(claims["sid"]):
+    revoked, prefetched = revocation.is_revoked_reading(claims["sid"], prefetch)
+    if revoked:
         raise Unauthorized("登录已失效，请重新登录", code="invalid_token")
+    if prefetched is not None:
+        g.redis_prefetched = prefetched
     principal = principal_from_claims(claims)
     if principal.kind == "staff":
         user = db.session.get(StaffUser, int(principal.subject)) if principal.subject.isdigit() else None
@@ -59,8 +67,8 @@ def current_principal(required: bool = True) -> Principal | None:
     return principal
 
 
-def _check(kinds: tuple[str, ...], roles: tuple[str, ...] | None) -> Principal:
-    principal = current_principal()
+def _check(kinds: tuple[str, ...], roles: tuple[str, ...] | None, prefetch: tuple[str, ...] = ()) -> Principal:
+    principal = current_principal(prefetch=prefetch)
     if principal.kind not in kinds:
         raise Forbidden()
     if principal.kind == "staff" and roles is not None and principal.role not in roles:
@@ -68,21 +76,23 @@ def _check(kinds: tuple[str, ...], roles: tuple[str, ...] | None) -> Principal:
     return principal
 
 
-def login_required(*, kinds: tuple[str, ...] = ("family", "staff"), roles: tuple[str, ...] | None = None):
+def login_required(*, kinds: tuple[str, ...] = ("family", "staff"), roles: tuple[str, ...] | None = None,
+                   prefetch=None):
     """View decorator: a valid access token of one of ``kinds`` (and, for staff, ``roles``).
 
     Raises :class:`Unauthorized` (401) without a valid token and :class:`Forbidden` (403) for a
     caller of another kind or role — the same answer whatever id the path names.
+    ``prefetch(view_args) -> tuple of Redis keys`` the view will read (module docstring).
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            _check(kinds, roles)
+            _check(kinds, roles)  # already done before the request: g.principal
             return view(*args, **kwargs)
 
         # functools.wraps copies this mark onto the flask-smorest wrappers around the view.
-        setattr(wrapper, _RULE, (kinds, roles))
+        setattr(wrapper, _RULE, (kinds, roles, prefetch))
         return wrapper
 
     return decorator
@@ -102,7 +112,8 @@ def _login_rule_of_request():
 def _authenticate_first() -> None:
     rule = _login_rule_of_request()
     if rule is not None:
-        _check(*rule)
+        kinds, roles, prefetch = rule
+        _check(kinds, roles, tuple(prefetch(request.view_args or {})) if prefetch else ())
 
 
 def init_app(app: Flask) -> None:

@@ -77,10 +77,23 @@ def revoke_all_sessions(*, subject: str, reason: str) -> int:
 
 def is_revoked(sid: str) -> bool:
     """Whether login session ``sid`` has ended (Redis when configured, else the table)."""
+    return is_revoked_reading(sid)[0]
+
+
+def is_revoked_reading(sid: str, keys: tuple[str, ...] = ()) -> tuple[bool, dict[str, bytes | None] | None]:
+    """:func:`is_revoked`, and the values of Redis ``keys`` read in the same round trip (a
+    pipeline): ``(revoked, {key: value or None})``. The values are ``None`` when nothing was
+    asked or Redis could not answer (the check then asks the table, as ever)."""
     client = _redis()
     if client is not None:
         try:
-            return bool(client.exists(_KEY + sid))
+            if not keys:
+                return bool(client.exists(_KEY + sid)), None
+            pipe = client.pipeline(transaction=False)
+            pipe.exists(_KEY + sid)
+            pipe.mget(keys)
+            exists, values = pipe.execute()
+            return bool(exists), dict(zip(keys, values))
         except Exception as exc:  # noqa: BLE001 - fail safe: ask the database instead
             log.warning("revocation check fell back to the database (%s)", type(exc).__name__)
-    return db.session.get(RevokedSession, sid) is not None
+    return db.session.get(RevokedSession, sid) is not None, None

@@ -214,3 +214,43 @@ def test_the_case_is_read_from_the_database_while_redis_is_unreachable(quiet_cas
     assert statements, "read from the database"
     assert next(m for m in answer.json()["matters"] if m["id"] == target["id"])["reason"] == "部门已受理，正在核对"
     assert "case answer cache" in caplog.text
+
+
+def _redis_round_trips_during(action) -> tuple[int, object]:
+    """Commands sent to Redis (a pipeline counts once) by this process while ``action()`` runs."""
+    from redis.connection import AbstractConnection
+
+    sent, real = [0], AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent[0] += 1
+        return real(self, command, check_health)
+
+    AbstractConnection.send_packed_command = counting
+    try:
+        result = action()
+    finally:
+        AbstractConnection.send_packed_command = real
+    return sent[0], result
+
+
+def test_a_poll_of_an_unchanged_case_costs_one_redis_round_trip(quiet_case):
+    """The kept answer is read with the session-revocation check, in one pipeline."""
+    if quiet_case.stack.mode != "postgres":
+        pytest.skip("the embedded default keeps no answers")
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    for _ in range(3):
+        first = daughter.get(path, expect=200)
+    trips, again = _redis_round_trips_during(lambda: daughter.get(path, expect=200))
+    assert again.content == first.content and trips == 1
+
+
+def test_an_ended_session_is_refused_even_while_its_case_answer_is_kept(quiet_case):
+    daughter = quiet_case.api_for(0)
+    path = f"/api/v1/cases/{quiet_case.case_id}"
+    for _ in range(3):
+        daughter.get(path, expect=200)
+    daughter.post("/api/v1/auth/logout", expect=204)
+    refused = daughter.get(path, expect=401).json()
+    assert refused["code"] == "invalid_token" and quiet_case.people[0]["name"] not in str(refused)
