@@ -80,3 +80,22 @@ def test_racing_duplicate_filings_give_one_case_409s_in_the_one_shape_and_one_au
         assert [r.case_id for r in ok] == [case_id]
         assert len(failed) == n - 1 and all(r.case_id is None for r in failed)
         db.session.remove()
+
+
+def test_an_explicit_none_reads_the_same_in_memory_as_stored_after_commit_keeping_state(embedded_stack):
+    from app.extensions import commit_keeping_state
+
+    clerk = Api(embedded_stack.base_url).as_staff()
+    filed = clerk.post("/api/v1/cases", json=fresh_worked_example(), expect=201).json()
+    with embedded_stack.app.app_context():
+        matter = Matter(case_id=filed["id"], code="attack_none", department="civil_affairs", status="waiting",
+                        dispatch_state=None, waiting_for=None, attempt=None)
+        db.session.add(matter)
+        commit_keeping_state()
+        in_memory = (matter.dispatch_state, matter.waiting_for, matter.attempt)
+        stored = db.session.execute(db.select(Matter.dispatch_state, Matter.waiting_for, Matter.attempt)
+                                    .filter_by(id=matter.id)).one()
+        db.session.delete(matter)
+        db.session.commit()
+        db.session.remove()
+    assert in_memory == tuple(stored)
