@@ -110,16 +110,22 @@ def test_a_repeat_read_of_an_unchanged_case_is_the_same_answer_and_with_redis_ne
         assert statements, "the embedded default has no Redis: every read is built from the database"
 
 
-def test_a_kept_answer_is_sealed_in_redis(quiet_case):
-    """The answer names the deceased and the applicant and shows amounts: Redis holds it sealed."""
-    if quiet_case.stack.mode != "postgres":
+def _kept_answer(quiet_case, *, needs_redis: bool = True):
+    """The applicant's client, the case path and the answer after three polls (the third is kept)."""
+    if needs_redis and quiet_case.stack.mode != "postgres":
         pytest.skip("the embedded default keeps no answers")
-    from redis import Redis
-
     daughter = quiet_case.api_for(0)
     path = f"/api/v1/cases/{quiet_case.case_id}"
     for _ in range(3):
         shown = daughter.get(path, expect=200)
+    return daughter, path, shown
+
+
+def test_a_kept_answer_is_sealed_in_redis(quiet_case):
+    """The answer names the deceased and the applicant and shows amounts: Redis holds it sealed."""
+    from redis import Redis
+
+    _, _, shown = _kept_answer(quiet_case)
     app = quiet_case.stack.app
     stored = Redis.from_url(app.config["REDIS_URL"]).get(f"{app.config['RQ_QUEUE']}:case-answer-body:{quiet_case.case_id}")
     assert stored is not None and shown.content not in stored
@@ -236,21 +242,13 @@ def _redis_round_trips_during(action) -> tuple[int, object]:
 
 def test_a_poll_of_an_unchanged_case_costs_one_redis_round_trip(quiet_case):
     """The kept answer is read with the session-revocation check, in one pipeline."""
-    if quiet_case.stack.mode != "postgres":
-        pytest.skip("the embedded default keeps no answers")
-    daughter = quiet_case.api_for(0)
-    path = f"/api/v1/cases/{quiet_case.case_id}"
-    for _ in range(3):
-        first = daughter.get(path, expect=200)
+    daughter, path, first = _kept_answer(quiet_case)
     trips, again = _redis_round_trips_during(lambda: daughter.get(path, expect=200))
     assert again.content == first.content and trips == 1
 
 
 def test_an_ended_session_is_refused_even_while_its_case_answer_is_kept(quiet_case):
-    daughter = quiet_case.api_for(0)
-    path = f"/api/v1/cases/{quiet_case.case_id}"
-    for _ in range(3):
-        daughter.get(path, expect=200)
+    daughter, path, _ = _kept_answer(quiet_case, needs_redis=False)
     daughter.post("/api/v1/auth/logout", expect=204)
     refused = daughter.get(path, expect=401).json()
     assert refused["code"] == "invalid_token" and quiet_case.people[0]["name"] not in str(refused)
