@@ -237,6 +237,9 @@ def record_material(*, case_id: str, kind: str, principal: Principal) -> Case:
     case = get_case(case_id=case_id, principal=principal)
     if principal.kind != "staff" or principal.role != "clerk":
         raise Forbidden("只有受理窗口工作人员可以登记材料")
+    # One change to the case's materials at a time (as app.materials.service does): a clerk
+    # recording the same material again meanwhile then reads it as received, not a 500.
+    db.session.refresh(case, with_for_update=True)
     if _add_material(case, kind, f"staff:{principal.subject}"):
         record_event(case, kind="material_recorded", summary=f"窗口已登记材料：{_material_name(kind)}",
                      actor=f"staff:{principal.subject}")

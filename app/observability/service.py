@@ -36,15 +36,39 @@ def migration_revisions(directory: str) -> tuple[frozenset[str], frozenset[str]]
     otherwise never migrates (docs/BENCHMARKS.md). ``tests/ops/test_health.py`` checks the answer
     against Alembic's."""
     if directory not in _SCRIPTS:
-        revisions, parents = set(), set()
-        for path in sorted(Path(directory, "versions").glob("*.py")):
-            ids = _script_ids(path)
-            if "revision" in ids:
-                revisions.add(ids["revision"])
-                down = ids.get("down_revision") or ()
-                parents.update((down,) if isinstance(down, str) else down)
-        _SCRIPTS[directory] = (frozenset(revisions - parents), frozenset(revisions))
+        try:
+            _SCRIPTS[directory] = _read_statically(directory)
+        except _NotPlain:  # a script Alembic reads (it runs them) but a literal read does not: ask Alembic
+            from alembic.config import Config
+            from alembic.script import ScriptDirectory
+
+            config = Config()
+            config.set_main_option("script_location", directory)
+            scripts = ScriptDirectory.from_config(config)
+            _SCRIPTS[directory] = (frozenset(scripts.get_heads()),
+                                   frozenset(rev.revision for rev in scripts.walk_revisions()))
     return _SCRIPTS[directory]
+
+
+class _NotPlain(Exception):
+    """A script whose ``revision`` / ``down_revision`` are not plain literal assignments."""
+
+
+def _read_statically(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    revisions, parents = set(), set()
+    for path in sorted(Path(directory, "versions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        try:
+            ids = _script_ids(path)
+        except (ValueError, SyntaxError, UnicodeDecodeError) as exc:
+            raise _NotPlain(path.name) from exc
+        if "revision" not in ids:
+            raise _NotPlain(path.name)
+        revisions.add(ids["revision"])
+        down = ids.get("down_revision") or ()
+        parents.update((down,) if isinstance(down, str) else down)
+    return frozenset(revisions - parents), frozenset(revisions)
 
 
 def _script_ids(path: Path) -> dict:

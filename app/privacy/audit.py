@@ -65,6 +65,10 @@ def _after_request(response):
     elif case_id is None and not request.path.startswith(AUDITED_PREFIXES):
         return response
     try:
+        if response.status_code >= 500 or not db.session().is_active:
+            # The request failed unexpectedly: what it left in the session is half a change (or a
+            # transaction the database already refused); the audit row must not commit it.
+            db.session.rollback()
         _record_request(principal, case_id=case_id, success=response.status_code < 400)
         db.session.commit()
     except Exception:  # noqa: BLE001 - an audit failure is logged loudly, the answer stands

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app import clock
@@ -48,7 +49,8 @@ def report_calendar_gap(*, year: int, subject: str) -> OperatorAlert:
     now = clock.now()
     if alert.resolved_at is not None:  # the year was there and is gone again: loud again
         alert.resolved_at, alert.opened_at = None, now
-    alert.occurrences = (alert.occurrences or 0) + 1
+    # Counted in SQL: filings hitting the same gap at once would otherwise each write what they read.
+    alert.occurrences = sa.func.coalesce(OperatorAlert.occurrences, 0) + 1
     alert.last_seen_at = now
     log.error("working-day calendar lacks %s: deadline of %s pending; operator must add the year",
               year, subject, extra={"alert": CALENDAR_YEAR_MISSING, "year": year})

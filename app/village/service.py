@@ -48,6 +48,10 @@ def start_death_certificate(*, principal: Principal, form: dict | None = None,
             if "death_certificate" not in form["requested_matters"]:
                 form["requested_matters"] = ["death_certificate", *form["requested_matters"]]
             case = create_case(form=form, principal=principal)
+            # Filed and committed: the dispatch jobs it queued may already be changing it. Read it
+            # afresh under the case lock, as below, rather than from what the filing kept in memory.
+            db.session.expire_all()
+            db.session.refresh(case, with_for_update=True)
             return _start(case, principal, created=True)
         case = existing
         _check_death(case.form, principal, prefix="")

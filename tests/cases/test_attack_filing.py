@@ -1,44 +1,15 @@
 """Attacks on the one-flush window filing (app.cases.service.create_case) and what came with it."""
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
 
 import pytest
 
-import tests.conftest as conftest
 from app.cases.models import Case, CaseMaterial, Event
 from app.extensions import db
 from app.matters.models import Matter
 from app.privacy.models import AuditEntry
 from tests.helpers import HUKOU_MATERIALS, Api, fresh_worked_example
-
-ATTACK_DB = f"hsyjs_attack_{os.getpid()}"
-
-
-@pytest.fixture(scope="module")
-def postgres_stack(tmp_path_factory):
-    """Like conftest's, on this helper's own database name (hsyjs_attack_<pid>), Redis db 12."""
-    tmp = tmp_path_factory.mktemp("attack-pg")
-    url = conftest.fresh_postgres(ATTACK_DB)
-    conftest._check_redis()
-    stack, _ = conftest._start("postgres", {"DATABASE_URL": url, "REDIS_URL": conftest.REDIS_TEST_URL,
-                                            "RQ_QUEUE": f"hsyjs_attack_{os.getpid()}"}, tmp)
-    stack.workers = [conftest.start_worker(stack, tmp / f"worker{i}.log") for i in range(2)]
-    yield stack
-    for worker in stack.workers:
-        worker.terminate()
-    for worker in stack.workers:
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-    stack.server.shutdown()
-    with stack.app.app_context():
-        db.engine.dispose()
-    conftest.drop_postgres(ATTACK_DB)
-
 
 def _race(n, fn):
     barrier, results = threading.Barrier(n), [None] * n
@@ -99,3 +70,85 @@ def test_an_explicit_none_reads_the_same_in_memory_as_stored_after_commit_keepin
         db.session.commit()
         db.session.remove()
     assert in_memory == tuple(stored)
+
+
+def test_concurrent_filings_that_hit_a_calendar_gap_all_land_and_answer_as_read_back(stack, frozen_clock,
+                                                                                   monkeypatch):
+    import app.tasks
+    from app.clock import SHANGHAI
+    from datetime import datetime
+    from app.supervision.models import OperatorAlert
+
+    frozen_clock(datetime(2026, 12, 1, 10, 0, tzinfo=SHANGHAI))  # 30 working days need 2027: not in the calendar
+    monkeypatch.setattr(app.tasks, "enqueue", lambda *a, **k: None)  # hold the jobs: nothing moves on
+    clerk = Api(stack.base_url).as_staff()
+    with stack.app.app_context():
+        before = db.session.execute(db.select(OperatorAlert.occurrences).filter_by(
+            kind="calendar_year_missing", subject="2027")).scalar() or 0
+        db.session.remove()
+    n = 4
+    forms = [{**fresh_worked_example(), "materials_received": [*HUKOU_MATERIALS, "death_certificate"]}
+             for _ in range(n)]
+    answers = _race(n, lambda i: clerk.post("/api/v1/cases", json=forms[i]))
+    assert [a.status_code for a in answers] == [201] * n, [a.text[:300] for a in answers]
+    pending = 0
+    for a in answers:
+        filed = a.json()
+        read = clerk.get(f"/api/v1/cases/{filed['id']}", expect=200).json()
+        assert filed == read
+        pending += sum(m["due_state"] == "pending_calendar" for m in filed["matters"])
+    assert pending
+    with stack.app.app_context():
+        after = db.session.execute(db.select(OperatorAlert.occurrences).filter_by(
+            kind="calendar_year_missing", subject="2027")).scalar()
+        for a in answers:
+            case = db.session.get(Case, a.json()["id"])
+            assert len(case.matters) == len(a.json()["matters"])
+            assert len(case.materials) == 4
+            assert db.session.execute(db.select(db.func.count()).select_from(AuditEntry).filter_by(
+                case_id=case.id, detail="POST /api/v1/cases")).scalar_one() == 1
+        db.session.remove()
+    assert after - before == pending
+
+
+def test_the_same_material_recorded_by_two_clerks_at_once_is_recorded_once_and_neither_gets_a_500(stack):
+    clerk = Api(stack.base_url).as_staff()
+    filed = clerk.post("/api/v1/cases", json={**fresh_worked_example(), "materials_received": HUKOU_MATERIALS[:2]},
+                       expect=201).json()
+    n = 4
+    answers = _race(n, lambda i: clerk.post(f"/api/v1/cases/{filed['id']}/materials",
+                                            json={"kind": "originals_handed_in"}))
+    assert [a.status_code for a in answers] == [200] * n, [a.text[:200] for a in answers]
+    with stack.app.app_context():
+        kinds = db.session.execute(db.select(CaseMaterial.kind).filter_by(case_id=filed["id"])).scalars().all()
+        events = db.session.execute(db.select(Event.kind).filter_by(case_id=filed["id"], kind="material_recorded")
+                                    ).scalars().all()
+        db.session.remove()
+    assert sorted(kinds) == sorted(HUKOU_MATERIALS) and len(events) == 1
+
+
+@pytest.mark.parametrize("failure", ["bug", "flush"])
+def test_a_staff_change_that_fails_with_a_500_leaves_no_half_change_and_one_failure_audit_row(
+        embedded_stack, monkeypatch, failure):
+    import app.cases.service as cases_service
+
+    clerk = Api(embedded_stack.base_url).as_staff()
+    filed = clerk.post("/api/v1/cases", json={**fresh_worked_example(), "materials_received": HUKOU_MATERIALS[:2]},
+                       expect=201).json()
+
+    def broken(case, *args, **kwargs):
+        if failure == "flush":  # the database refuses the transaction's writes
+            db.session.add(CaseMaterial(case_id=case.id, kind="originals_handed_in", recorded_by="staff:x"))
+            db.session.flush()
+        raise RuntimeError("a bug after the material was added")
+
+    monkeypatch.setattr(cases_service, "release_ready_matters", broken)
+    clerk.post(f"/api/v1/cases/{filed['id']}/materials", json={"kind": "originals_handed_in"}, expect=500)
+    monkeypatch.undo()
+    with embedded_stack.app.app_context():
+        kinds = db.session.execute(db.select(CaseMaterial.kind).filter_by(case_id=filed["id"])).scalars().all()
+        rows = db.session.execute(db.select(AuditEntry.success).filter_by(
+            case_id=filed["id"], detail="POST /api/v1/cases/<case_id>/materials")).scalars().all()
+        db.session.remove()
+    assert sorted(kinds) == sorted(HUKOU_MATERIALS[:2])  # the failed request changed nothing
+    assert rows == [False]
