@@ -9,7 +9,7 @@ Raw wrk output, EXPLAIN ANALYZE plans and ``summary.json`` go to ``docs/bench-re
 
 Knobs (environment): ``BENCH_DURATION`` seconds per wrk run (15), ``BENCH_CONNECTIONS`` (16),
 ``BENCH_E2E_CASES`` (30), ``BENCH_SEED_SMALL`` (1000), ``BENCH_SEED_LARGE`` (1000000),
-``BENCH_SEED_SECONDS`` (420: the large seed stops there and the report says what it reached),
+``BENCH_SEED_SECONDS`` (1300: the large seed stops there and the report says what it reached),
 ``TEST_PG_ADMIN_URL`` (postgresql://postgres@127.0.0.1:5432/test), ``BENCH_REDIS_URL``,
 ``BENCH_PROFILE`` (scenario names, comma-separated, or ``all``: py-spy samples the API workers
 while wrk drives them and ``<scenario>.profile.txt`` lists the hottest functions — the figures of
@@ -136,9 +136,12 @@ class RssSampler(threading.Thread):
         self.stack, self.peak, self.stopped = stack, {}, threading.Event()
         self.now_peak: dict[str, int] = {}
         self.parts: dict[str, dict[str, int]] = {}
+        self.under_load: dict[str, int] | None = None  # from mark_load() on
 
     def _note(self, role: str, pid: int) -> None:
         now = rss_kib(pid)
+        if self.under_load is not None:
+            self.under_load[role] = max(self.under_load.get(role, 0), now)
         if now > self.now_peak.get(role, 0):  # what the largest resident set was made of
             self.now_peak[role] = now
             self.parts[role] = {f: rss_kib(pid, f) for f in ("RssAnon", "RssFile", "RssShmem")}
@@ -163,8 +166,16 @@ class RssSampler(threading.Thread):
         return {role: round(kib / 1024, 1) for role, kib in sorted(self.peak.items())}
 
     def sampled_mib(self) -> dict:
-        """Per role, the largest VmRSS seen at a sample (MiB): what the process holds, spikes aside."""
+        """Per role, the largest VmRSS seen at a sample (MiB). A sample can land inside a spike."""
         return {role: round(kib / 1024, 1) for role, kib in sorted(self.now_peak.items())}
+
+    def mark_load(self) -> None:
+        """From now on also keep the largest VmRSS apart (:meth:`under_load_mib`): called after
+        the set-up, whose one staff login holds 32 MiB for ~0.1 s (scrypt), before the first load."""
+        self.under_load = {}
+
+    def under_load_mib(self) -> dict:
+        return {role: round(kib / 1024, 1) for role, kib in sorted((self.under_load or {}).items())}
 
     def composition_mib(self) -> dict:
         """At each role's largest sampled VmRSS: anonymous, file-backed and shared memory (MiB)."""
@@ -284,9 +295,10 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer in {timeout}s")
 
 
-def wait_queue_empty(timeout: float = 600) -> float:
+def wait_queue_empty(timeout: float = 1800) -> float:
     """Wait until every bench queue (dispatch, notifications, maintenance) has nothing queued
-    or running; out: seconds waited."""
+    or running; out: seconds waited. Raises ``TimeoutError`` after ``timeout`` seconds: what
+    runs next (end to end) must not queue behind the intake's backlog."""
     from rq import Queue
 
     from app.config import QUEUES
@@ -299,7 +311,7 @@ def wait_queue_empty(timeout: float = 600) -> float:
         if all(q.count == 0 and q.started_job_registry.count == 0 for q in queues):
             return time.monotonic() - started
         time.sleep(0.5)
-    return time.monotonic() - started
+    raise TimeoutError(f"the bench queues still held work after {timeout:.0f} s")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -363,6 +375,18 @@ def seed(count: int, env: dict, label: str, max_seconds: float) -> dict:
     result = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"  seed {label}: {result}", flush=True)
     return result
+
+
+def trim_log(path: Path, ends: int = 200) -> None:
+    """Keep of a process log every line that is not INFO (warnings, errors, tracebacks), the
+    first and last ``ends`` lines, and a count of the INFO lines left out (one a request or a
+    job: a full run writes hundreds of thousands)."""
+    lines = path.read_text(errors="replace").split("\n")
+    kept = [line for i, line in enumerate(lines)
+            if i < ends or i >= len(lines) - ends or " INFO " not in line[:40]]
+    if len(kept) < len(lines):
+        kept.insert(ends, f"[bench] {len(lines) - len(kept)} INFO lines left out (bench.run.trim_log)")
+    path.write_text("\n".join(kept))
 
 
 def settle_database(max_wait: float = 600) -> float:
@@ -463,6 +487,7 @@ def main() -> None:
         explain_case_read(case["id"], user_id, "small")
 
         print("load (wrk, %d s each, %d connections)" % (DURATION, CONNECTIONS), flush=True)
+        sampler.mark_load()
         S["bare_flask"] = wrk("bare_flask", BARE + "/", "get.lua", {"BENCH_TOKEN": "x"})
         S["get_case"] = wrk("get_case", cases_url, "get.lua", fam)
         if part("requests"):
@@ -523,12 +548,14 @@ def main() -> None:
             sampler.join()
             summary["peak_rss_mib"] = sampler.mib()
             summary["peak_sampled_rss_mib"] = sampler.sampled_mib()
+            summary["peak_rss_under_load_mib"] = sampler.under_load_mib()
             summary["peak_rss_composition_mib"] = sampler.composition_mib()
         stack.stop()
         (OUT / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2))
-        for log in OUT.glob("*.log"):  # the processes' logs run to megabytes: kept, compressed
+        for log in OUT.glob("*.log"):  # the processes' logs run to tens of megabytes: trimmed, compressed
+            trim_log(log)
             subprocess.run(["gzip", "-9", "-f", str(log)], check=False)
-        print(json.dumps({k: summary.get(k) for k in ("peak_rss_mib", "peak_sampled_rss_mib", "seed_small",
+        print(json.dumps({k: summary.get(k) for k in ("peak_rss_mib", "peak_rss_under_load_mib", "seed_small",
                                                         "seed_large")}), flush=True)
         try:
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
