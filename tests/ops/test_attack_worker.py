@@ -286,6 +286,23 @@ def _file_case(stack) -> str:
     return clerk.post("/api/v1/cases", json={**form, "materials_received": HUKOU_MATERIALS}, expect=201).json()["id"]
 
 
+def _case_with_one_pending_matter(stack, **values) -> tuple[str, str]:
+    """A case filed at the window with every matter held (``idle``) but its first, ``pending``
+    (with ``values`` set on it too): out ``(case_id, matter_id)``."""
+    from app.extensions import db
+    from app.matters.models import Matter
+
+    case_id = _file_case(stack)
+    with stack.app.app_context():
+        matter_id = db.session.execute(
+            db.select(Matter.id).filter_by(case_id=case_id).order_by(Matter.id).limit(1)).scalar_one()
+        db.session.execute(db.update(Matter).where(Matter.case_id == case_id).values(dispatch_state="idle"))
+        db.session.execute(db.update(Matter).where(Matter.id == matter_id).values(dispatch_state="pending", **values))
+        db.session.commit()
+        db.session.remove()
+    return case_id, matter_id
+
+
 def _backends(url: str, db_name: str) -> list[tuple]:
     import psycopg
 
@@ -313,18 +330,8 @@ def test_a_job_stopped_by_its_timeout_while_waiting_for_a_row_lock_leaves_no_tra
     from rq import Queue
     from rq.job import JobStatus
 
-    from app.extensions import db
-    from app.matters.models import Matter
-
     stack = pg_stack
-    case_id = _file_case(stack)
-    with stack.app.app_context():
-        matter_id = db.session.execute(
-            db.select(Matter.id).filter_by(case_id=case_id).order_by(Matter.id).limit(1)).scalar_one()
-        db.session.execute(db.update(Matter).where(Matter.case_id == case_id).values(dispatch_state="idle"))
-        db.session.execute(db.update(Matter).where(Matter.id == matter_id).values(dispatch_state="pending"))
-        db.session.commit()
-        db.session.remove()
+    _, matter_id = _case_with_one_pending_matter(stack)
     url, db_name = stack.env["DATABASE_URL"], stack.env["DATABASE_URL"].rsplit("/", 1)[1]
     worker = _spawn({**stack.env, "RECONCILE_AFTER_SECONDS": "0"}, tmp_path / "worker.log",
                     f"{stack.prefix}-lock", ["maintenance"])
@@ -383,15 +390,7 @@ def test_a_dispatch_stopped_by_its_timeout_counts_as_a_failed_send(pg_stack, tmp
     from app.tasks import job_timeout
 
     stack = pg_stack
-    case_id = _file_case(stack)
-    with stack.app.app_context():
-        matter_id = db.session.execute(
-            db.select(Matter.id).filter_by(case_id=case_id).order_by(Matter.id).limit(1)).scalar_one()
-        db.session.execute(db.update(Matter).where(Matter.case_id == case_id).values(dispatch_state="idle"))
-        db.session.execute(db.update(Matter).where(Matter.id == matter_id)
-                           .values(dispatch_state="pending", dispatch_tries=0, next_attempt_at=None))
-        db.session.commit()
-        db.session.remove()
+    _, matter_id = _case_with_one_pending_matter(stack, dispatch_tries=0, next_attempt_at=None)
     department = Trickle()
     worker_env = {**stack.env, "DEPARTMENT_BASE_URL": f"http://127.0.0.1:{department.port}/departments",
                   "DEPARTMENT_TIMEOUT_SECONDS": "1", "DEPARTMENT_MAX_ATTEMPTS": "2"}
