@@ -28,6 +28,7 @@ class HsyjsApi(Api):
 
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+api = HsyjsApi()
 
 
 class DefaultsOnInit:
@@ -43,7 +44,6 @@ class DefaultsOnInit:
                 continue
             kwargs[column.key] = default.arg(None) if default.is_callable else default.arg
         super().__init__(**kwargs)
-api = HsyjsApi()
 
 
 def commit_keeping_state() -> None:

@@ -142,8 +142,7 @@ def create_case(
     for collection in ("matters", "materials"):  # just inserted: it has none yet, no need to ask
         set_committed_value(case, collection, [])
     case.matters.extend(
-        Matter(
-            id=new_id(),  # dispatch jobs are queued by id before the flush
+        Matter(  # its id is set now (DefaultsOnInit): dispatch jobs are queued by id before the flush
             code=item.code,
             position=position,
             department=entry["department"],
