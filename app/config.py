@@ -98,6 +98,10 @@ def load_config(environ: dict[str, str] | None = None) -> dict:
         # app.cases.answer_cache. A Redis call of the cache gives up after the timeout.
         "CASE_ANSWER_CACHE_SECONDS": int(env.get("CASE_ANSWER_CACHE_SECONDS", "120")),
         "CASE_ANSWER_CACHE_TIMEOUT_SECONDS": float(env.get("CASE_ANSWER_CACHE_TIMEOUT_SECONDS", "0.2")),
+        # Each API process keeps a copy of the Redis keys every family poll reads (session
+        # revocations, kept case answers) while Redis reports them unchanged: at most this many
+        # bytes of values (0: off, every poll asks Redis); app.tracked_keys.
+        "TRACKED_KEYS_MAX_BYTES": int(env.get("TRACKED_KEYS_MAX_BYTES", str(4 * 1024 * 1024))),
         # The reconciler re-queues work stuck longer than RECONCILE_AFTER_SECONDS.
         "RECONCILE_INTERVAL_SECONDS": int(env.get("RECONCILE_INTERVAL_SECONDS", "30")),
         "RECONCILE_AFTER_SECONDS": int(env.get("RECONCILE_AFTER_SECONDS", "120")),

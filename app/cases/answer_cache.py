@@ -39,6 +39,8 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app import tracked_keys
+
 log = logging.getLogger(__name__)
 
 #: After a Redis failure the cache is skipped this long, so an outage costs one timeout, not one a request.
@@ -95,10 +97,14 @@ def _client(app: Flask):
     return client
 
 
+def key_prefix(app: Flask) -> str:
+    """What every key of this cache starts with (``app.tracked_keys`` follows them)."""
+    return f"{app.config['RQ_QUEUE']}:case-"
+
+
 def _keys(app: Flask, case_id: str) -> tuple[str, str, str, str]:
-    prefix = app.config["RQ_QUEUE"]
-    return (f"{prefix}:case-ver:{case_id}", f"{prefix}:case-gen", f"{prefix}:case-answer:{case_id}",
-            f"{prefix}:case-answer-body:{case_id}")
+    prefix = key_prefix(app)
+    return (f"{prefix}ver:{case_id}", f"{prefix}gen", f"{prefix}answer:{case_id}", f"{prefix}answer-body:{case_id}")
 
 
 def _aad(case_id: str) -> str:
@@ -142,7 +148,7 @@ def lookup(case_id: str) -> Lookup:
         if prefetched is not None and all(key in prefetched for key in keys):
             version, generation, raw, body = (prefetched[key] for key in keys)
         else:
-            version, generation, raw, body = _client(app).mget(*keys)
+            version, generation, raw, body = tracked_keys.mget(app, _client(app), keys)
     except Exception as exc:  # noqa: BLE001 - any Redis trouble is a miss
         _failed(app, "lookup", exc)
         return _OFF
@@ -171,8 +177,9 @@ def start_token(case_id: str) -> None:
     if not _CASE_ID.fullmatch(case_id) or not _usable(app):
         return
     try:
-        _client(app).set(_keys(app, case_id)[0], uuid.uuid4().hex, ex=app.config["CASE_ANSWER_CACHE_SECONDS"],
-                         nx=True)
+        ver_key = _keys(app, case_id)[0]
+        _client(app).set(ver_key, uuid.uuid4().hex, ex=app.config["CASE_ANSWER_CACHE_SECONDS"], nx=True)
+        tracked_keys.forget(app, (ver_key,))
     except Exception as exc:  # noqa: BLE001
         _failed(app, "start", exc)
 
@@ -195,6 +202,7 @@ def store(case_id: str, tokens: tuple[str, str] | None, answer: CachedAnswer) ->
         sealed = seal_bytes(answer.body, aad=_aad(case_id))
         _client(app).pipeline(transaction=True).set(body_key, sealed, ex=seconds).set(
             answer_key, json.dumps(entry), ex=seconds).execute()
+        tracked_keys.forget(app, (answer_key, body_key))
     except Exception as exc:  # noqa: BLE001
         _failed(app, "store", exc)
 
@@ -228,13 +236,17 @@ def _mark_unmarked(app: Flask) -> bool:
         return True
     try:
         pipe = _client(app).pipeline(transaction=False)
+        written = []
         for case_id in batch:
             ver_key, gen_key, _, _ = _keys(app, case_id)
             if case_id == ALL:
                 pipe.incr(gen_key)
+                written.append(gen_key)
             else:
                 pipe.delete(ver_key)
+                written.append(ver_key)
         pipe.execute()
+        tracked_keys.forget(app, written)
         return True
     except Exception as exc:  # noqa: BLE001
         with _lock:

@@ -13,13 +13,14 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app import clock
+from app import clock, tracked_keys
 from app.extensions import db
 from app.identity.models import RefreshToken, RevokedSession
 from app.identity.tokens import LEEWAY_SECONDS
 
 log = logging.getLogger(__name__)
-_KEY = "hsyjs:revoked-session:"
+#: Redis key of an ended session: this prefix + its ``sid``; the value is the reason.
+KEY_PREFIX = "hsyjs:revoked-session:"
 
 
 def _redis():
@@ -57,7 +58,8 @@ def revoke_session(*, sid: str, subject: str, reason: str) -> None:
     client = _redis()
     if client is not None:
         try:
-            client.set(_KEY + sid, reason, ex=_ttl_seconds())
+            client.set(KEY_PREFIX + sid, reason, ex=_ttl_seconds())
+            tracked_keys.forget(current_app._get_current_object(), (KEY_PREFIX + sid,))
         except Exception as exc:  # noqa: BLE001 - any Redis failure: the table still holds it
             log.error("revocation not written to Redis (%s); checks fall back to the database only when Redis "
                       "is unreachable", type(exc).__name__)
@@ -81,19 +83,15 @@ def is_revoked(sid: str) -> bool:
 
 
 def is_revoked_reading(sid: str, keys: tuple[str, ...] = ()) -> tuple[bool, dict[str, bytes | None] | None]:
-    """:func:`is_revoked`, and the values of Redis ``keys`` read in the same round trip (a
-    pipeline): ``(revoked, {key: value or None})``. The values are ``None`` when nothing was
-    asked or Redis could not answer (the check then asks the table, as ever)."""
+    """:func:`is_revoked`, and the values of Redis ``keys`` read in the same round trip (one
+    ``MGET``, or none when this process's copy holds them all: ``app.tracked_keys``):
+    ``(revoked, {key: value or None})``. The values are ``None`` when nothing was asked or Redis
+    could not answer (the check then asks the table, as ever)."""
     client = _redis()
     if client is not None:
         try:
-            if not keys:
-                return bool(client.exists(_KEY + sid)), None
-            pipe = client.pipeline(transaction=False)
-            pipe.exists(_KEY + sid)
-            pipe.mget(keys)
-            exists, values = pipe.execute()
-            return bool(exists), dict(zip(keys, values))
+            mark, *values = tracked_keys.mget(current_app._get_current_object(), client, (KEY_PREFIX + sid, *keys))
+            return mark is not None, (dict(zip(keys, values)) if keys else None)
         except Exception as exc:  # noqa: BLE001 - fail safe: ask the database instead
             log.warning("revocation check fell back to the database (%s)", type(exc).__name__)
     return db.session.get(RevokedSession, sid) is not None, None

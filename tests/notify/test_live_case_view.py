@@ -1,5 +1,6 @@
 """The live case view: ETag / If-None-Match on the case, and a long-poll that a new event ends."""
 import threading
+import time
 
 import pytest
 
@@ -223,13 +224,15 @@ def test_the_case_is_read_from_the_database_while_redis_is_unreachable(quiet_cas
 
 
 def _redis_round_trips_during(action) -> tuple[int, object]:
-    """Commands sent to Redis (a pipeline counts once) by this process while ``action()`` runs."""
+    """Commands sent to Redis (a pipeline counts once) by this process while ``action()`` runs,
+    leaving out the pings of the tracked-keys thread (app.tracked_keys)."""
     from redis.connection import AbstractConnection
 
     sent, real = [0], AbstractConnection.send_packed_command
 
     def counting(self, command, check_health=True):
-        sent[0] += 1
+        if threading.current_thread().name != "hsyjs-tracked-keys":
+            sent[0] += 1
         return real(self, command, check_health)
 
     AbstractConnection.send_packed_command = counting
@@ -240,11 +243,75 @@ def _redis_round_trips_during(action) -> tuple[int, object]:
     return sent[0], result
 
 
-def test_a_poll_of_an_unchanged_case_costs_one_redis_round_trip(quiet_case):
-    """The kept answer is read with the session-revocation check, in one pipeline."""
+def _poll_until_free(daughter, path, timeout: float = 3.0):
+    """Poll until a poll makes no Redis round trip (the API process's copy holds every key it
+    reads); out: that poll's answer. Fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        trips, answer = _redis_round_trips_during(lambda: daughter.get(path, expect=200))
+        if trips == 0:
+            return answer
+        assert time.monotonic() < deadline, f"every poll still made {trips} Redis round trip(s)"
+        time.sleep(0.02)
+
+
+def test_a_poll_of_an_unchanged_case_makes_no_redis_round_trip(quiet_case):
+    """The revocation mark and the kept answer come from the API process's copy of those keys."""
+    daughter, path, first = _kept_answer(quiet_case)
+    again = _poll_until_free(daughter, path)
+    assert again.content == first.content
+
+
+def test_without_the_copy_a_poll_costs_one_redis_round_trip(quiet_case, monkeypatch):
+    """TRACKED_KEYS_MAX_BYTES=0: the kept answer is read with the session-revocation check, in one MGET."""
+    monkeypatch.setitem(quiet_case.stack.app.config, "TRACKED_KEYS_MAX_BYTES", 0)
     daughter, path, first = _kept_answer(quiet_case)
     trips, again = _redis_round_trips_during(lambda: daughter.get(path, expect=200))
     assert again.content == first.content and trips == 1
+
+
+def test_a_session_ended_by_another_process_is_refused_while_the_copy_held_it_live(quiet_case):
+    """Another API process writes the revocation to Redis; Redis's push reaches this process and
+    the next poll is refused (within the push's delay, never the copy's lifetime)."""
+    import jwt
+    from redis import Redis
+
+    from app.identity.revocation import KEY_PREFIX
+
+    daughter, path, _ = _kept_answer(quiet_case)
+    _poll_until_free(daughter, path)
+    sid = jwt.decode(daughter.token, options={"verify_signature": False})["sid"]
+    Redis.from_url(quiet_case.stack.app.config["REDIS_URL"]).set(KEY_PREFIX + sid, "logout", ex=600)
+    deadline = time.monotonic() + 2.0
+    while daughter.get(path).status_code != 401:
+        assert time.monotonic() < deadline, "the ended session was still served"
+        time.sleep(0.01)
+
+
+def test_a_change_committed_by_another_process_shows_on_a_poll_soon_after(quiet_case):
+    """A worker process commits a change and deletes the case's token in Redis; this process's
+    copy drops the token on Redis's push, so the next poll is built afresh."""
+    from redis import Redis
+    from sqlalchemy import create_engine, text
+
+    daughter, path, first = _kept_answer(quiet_case)
+    _poll_until_free(daughter, path)
+    app = quiet_case.stack.app
+    matter_id = first.json()["matters"][0]["id"]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])  # not this process's session: no hooks
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE matters SET reason = :r WHERE id = :id"), {"r": "另一进程的更新", "id": matter_id})
+    finally:
+        engine.dispose()
+    Redis.from_url(app.config["REDIS_URL"]).delete(f"{app.config['RQ_QUEUE']}:case-ver:{quiet_case.case_id}")
+    deadline = time.monotonic() + 2.0
+    while True:
+        shown = daughter.get(path, expect=200).json()
+        if next(m for m in shown["matters"] if m["id"] == matter_id)["reason"] == "另一进程的更新":
+            break
+        assert time.monotonic() < deadline, "the change was not shown"
+        time.sleep(0.01)
 
 
 def test_an_ended_session_is_refused_even_while_its_case_answer_is_kept(quiet_case):
