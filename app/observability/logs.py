@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import sys
 from datetime import datetime, timezone
 
 from app.masking import LONG_NUMBER, mask_number_run
@@ -97,9 +97,57 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s job=%(job_id)s] %(message)s"
 
 
+class _NoLock:
+    """Stands in for a handler's lock where the kernel keeps the lines whole."""
+
+    def acquire(self, *args, **kwargs) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class StderrHandler(logging.Handler):
+    """Each formatted line to file descriptor 2 (stderr) in one ``os.write``, with no lock.
+
+    The kernel keeps a line whole (a pipe for lines up to ``PIPE_BUF`` = 4096 bytes, a file opened
+    for appending for any length), so request threads need not queue for the lock a
+    ``StreamHandler`` takes around its buffered write and flush. Under load they did, each
+    giving up the GIL to the next: one log line a request cost the family's poll about 15 % of
+    its throughput (issue 9, docs/BENCHMARKS.md)."""
+
+    terminator = "\n"
+
+    def __init__(self, fd: int = 2):
+        super().__init__()
+        self.fd = fd
+
+    def createLock(self) -> None:
+        self.lock = _NoLock()
+
+    def _at_fork_reinit(self) -> None:
+        return None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            data = (self.format(record) + self.terminator).encode("utf-8", "backslashreplace")
+            while data:
+                data = data[os.write(self.fd, data):]
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 - logging's own convention: report, never raise
+            self.handleError(record)
+
+
 def make_handler(log_format: str, stream=None) -> logging.Handler:
-    """A stream handler (stderr by default) with the context and private-number filters."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    """A handler with the context and private-number filters: to ``stream`` when given, else
+    straight to stderr (:class:`StderrHandler`)."""
+    handler = logging.StreamHandler(stream) if stream is not None else StderrHandler()
     handler.addFilter(ContextFilter())
     handler.addFilter(PrivateNumberFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
