@@ -109,3 +109,24 @@ def test_limits_are_counted_in_redis_when_redis_is_configured(postgres_stack):
     keys = list(redis.scan_iter(f"*{prefix}*"))
     assert keys
     redis.delete(*keys)
+
+
+def test_only_limited_endpoints_go_through_the_limiter(postgres_stack):
+    """Flask-Limiter's hooks run for marked endpoints only: a limited one answers with its
+    X-RateLimit headers and counts in Redis; an unmarked one carries none and counts nothing."""
+    import uuid
+
+    from redis import Redis
+
+    prefix = f"rl-test-{uuid.uuid4().hex[:8]}"
+    client = side_app(postgres_stack, RATE_LIMIT_STAFF_LOGIN_ACCOUNT="5/minute", RATELIMIT_KEY_PREFIX=prefix).test_client()
+    redis = Redis.from_url(postgres_stack.env["REDIS_URL"])
+    unmarked = client.get("/api/v1/catalogue/matters")
+    assert unmarked.status_code == 200
+    assert not [h for h in unmarked.headers.keys() if h.lower().startswith("x-ratelimit")]
+    assert list(redis.scan_iter(f"*{prefix}*")) == []
+    marked = client.post("/api/v1/auth/staff-login", json={"username": "clerk.cs", "password": "guess"})
+    assert marked.status_code == 401 and marked.headers["X-RateLimit-Limit"]
+    keys = list(redis.scan_iter(f"*{prefix}*"))
+    assert keys
+    redis.delete(*keys)
