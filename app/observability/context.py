@@ -7,8 +7,8 @@ id. Only these opaque ids travel, never anything private.
 """
 from __future__ import annotations
 
+import random
 import re
-import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -22,12 +22,16 @@ _ACCEPTABLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 def new_request_id(offered: str | None = None) -> str:
     """``offered`` if it is 1–64 characters of ``A-Z a-z 0-9 . _ : -`` that the log scrubber leaves
     alone (no run of 7 or more digits, which could be a phone or ID number and would be masked in
-    the logs, so the echoed id would match no log line), else a fresh uuid4 hex."""
+    the logs, so the echoed id would match no log line), else 32 fresh random hex digits.
+
+    A request id only ties log lines together and grants nothing, so it comes from ``random``
+    (reseeded in every forked process), not the system's random source: ``uuid4`` took a system
+    call on every request (issue 9)."""
     from app.observability.logs import scrub  # logs imports this module
 
     if offered and _ACCEPTABLE.fullmatch(offered) and scrub(offered) == offered:
         return offered
-    return uuid.uuid4().hex
+    return f"{random.getrandbits(128):032x}"
 
 
 def request_id() -> str | None:
