@@ -288,6 +288,10 @@ def tracked_keys(app: Flask) -> TrackedKeys | None:
     url, max_bytes = app.config["REDIS_URL"], app.config["TRACKED_KEYS_MAX_BYTES"]
     if not url or max_bytes <= 0:
         return None
+    settings = (url, max_bytes, app.config["RQ_QUEUE"])
+    known = app.extensions.get("hsyjs_tracked_keys")  # every request asks: the answer kept per settings
+    if known is not None and known[0] == settings:
+        return known[1]
     from app.cases.answer_cache import key_prefix
     from app.identity.revocation import KEY_PREFIX
 
@@ -296,6 +300,7 @@ def tracked_keys(app: Flask) -> TrackedKeys | None:
     if found is None:
         with _instances_lock:
             found = _instances.setdefault((url, prefixes, max_bytes), TrackedKeys(url, prefixes, max_bytes))
+    app.extensions["hsyjs_tracked_keys"] = (settings, found)
     return found
 
 

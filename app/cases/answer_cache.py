@@ -33,6 +33,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 #: After a Redis failure the cache is skipped this long, so an outage costs one timeout, not one a request.
 RETRY_AFTER_SECONDS = 5.0
+#: Answers kept opened (parsed and decrypted) in a process, with the stored bytes they came from.
+OPENED_KEPT = 64
 #: Changes remembered for marking later; past this many, every answer is voided instead.
 MAX_UNMARKED = 10_000
 ALL = "*"  # in a set of changed case ids: an ORM bulk statement, every answer is void
@@ -157,17 +160,38 @@ def lookup(case_id: str) -> Lookup:
     tokens = (version.decode(), (generation or b"0").decode())
     if raw is None or body is None:
         return Lookup(None, tokens)
+    opened = _opened(app, case_id, raw, body)
+    if opened is None:
+        return Lookup(None, tokens)
+    entry, answer = opened
+    if entry.get("tokens") != list(tokens) or entry.get("catalogue") != catalogue_stamp():
+        return Lookup(None, tokens)
+    return Lookup(answer, tokens)
+
+
+def _opened(app: Flask, case_id: str, raw: bytes, sealed: bytes) -> tuple[dict, CachedAnswer] | None:
+    """The stored entry ``raw`` and the answer opened from ``sealed``; ``None`` when unreadable or
+    sealed under a key since retired. The last :data:`OPENED_KEPT` opened in this process are
+    kept with the bytes they came from, so a poll of an unchanged case neither parses nor
+    decrypts again (issue 9)."""
+    kept_by_case = app.extensions.setdefault("hsyjs_case_answer_opened", OrderedDict())
+    kept = kept_by_case.get(case_id)
+    if kept is not None and kept[0] == raw and kept[1] == sealed:
+        return kept[2], kept[3]
     from app.privacy.crypto import SealedValueError, open_bytes
 
     try:
         entry = json.loads(raw)
-        body = open_bytes(body, aad=_aad(case_id))
-    except (ValueError, SealedValueError):  # unreadable, or sealed under a key since retired
-        return Lookup(None, tokens)
-    if entry.get("tokens") != list(tokens) or entry.get("catalogue") != catalogue_stamp():
-        return Lookup(None, tokens)
-    return Lookup(CachedAnswer(body=body, version=entry["version"],
-                               fingerprint=entry["fingerprint"], members=frozenset(entry["members"])), tokens)
+        answer = CachedAnswer(body=open_bytes(sealed, aad=_aad(case_id)), version=entry["version"],
+                              fingerprint=entry["fingerprint"], members=frozenset(entry["members"]))
+    except (ValueError, KeyError, TypeError, SealedValueError):  # unreadable, or sealed under a retired key
+        return None
+    with _lock:
+        kept_by_case[case_id] = (raw, sealed, entry, answer)
+        kept_by_case.move_to_end(case_id)
+        while len(kept_by_case) > OPENED_KEPT:
+            kept_by_case.popitem(last=False)
+    return entry, answer
 
 
 def start_token(case_id: str) -> None:

@@ -262,6 +262,34 @@ def test_a_poll_of_an_unchanged_case_makes_no_redis_round_trip(quiet_case):
     assert again.content == first.content
 
 
+def test_a_poll_of_an_unchanged_case_opens_nothing_again(quiet_case, monkeypatch):
+    """The kept answer is parsed and decrypted once per process, not on every poll; a changed
+    answer is opened afresh."""
+    from app.extensions import db
+    from app.matters.models import Matter
+    from app.privacy import crypto
+
+    daughter, path, first = _kept_answer(quiet_case)
+    opened, real = [], crypto.open_bytes
+
+    def counting(sealed, *, aad, **kw):
+        if aad.startswith("case-answer."):  # a kept answer (app.cases.answer_cache._aad)
+            opened.append(aad)
+        return real(sealed, aad=aad, **kw)
+
+    monkeypatch.setattr(crypto, "open_bytes", counting)
+    assert daughter.get(path, expect=200).content == first.content
+    assert opened == []
+    target = first.json()["matters"][0]["id"]
+    with quiet_case.stack.app.app_context():
+        db.session.get(Matter, target).reason = "材料已转交经办人"
+        db.session.commit()
+    for _ in range(3):  # built, kept, then read from the kept answer: opened once
+        shown = daughter.get(path, expect=200).json()
+    assert next(m for m in shown["matters"] if m["id"] == target)["reason"] == "材料已转交经办人"
+    assert len(opened) == 1
+
+
 def test_without_the_copy_a_poll_costs_one_redis_round_trip(quiet_case, monkeypatch):
     """TRACKED_KEYS_MAX_BYTES=0: the kept answer is read with the session-revocation check, in one MGET."""
     monkeypatch.setitem(quiet_case.stack.app.config, "TRACKED_KEYS_MAX_BYTES", 0)
