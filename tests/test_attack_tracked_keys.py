@@ -78,6 +78,18 @@ def test_a_push_that_also_names_a_key_which_is_not_utf8_still_drops_the_kept_key
     assert copy.mget(client, key) == [b"new"]
 
 
+def _a_changed_value_is_not_served_stale(copy, prefix, name: str = "k") -> None:
+    """Keep a value, change it from another client: the copy stops serving the old value within a
+    second and then reads the new one."""
+    client, other = CountingClient(), Redis.from_url(URL)
+    key = (prefix + name,)
+    other.set(key[0], b"old")
+    wait_until(lambda: copy.mget(client, key) == [b"old"] and copy.get(key) == [b"old"], what="a kept value")
+    other.set(key[0], b"new")
+    wait_until(lambda: copy.get(key) != [b"old"], timeout=1.0, what="the stale value to be dropped")
+    wait_until(lambda: copy.mget(client, key) == [b"new"], what="the new value")
+
+
 def test_a_push_handler_that_raises_never_leaves_a_stale_value_in_use(start, prefix, monkeypatch):
     """Whatever goes wrong while a push is applied (here the forget itself fails), the copy is
     not used with what the push named: redis-py swallows the handler's exception, so the copy
@@ -91,13 +103,7 @@ def test_a_push_handler_that_raises_never_leaves_a_stale_value_in_use(start, pre
         return real_forget(self, keys)
 
     monkeypatch.setattr(TrackedKeys, "forget", failing_forget)
-    copy = start(prefix)
-    client, other = CountingClient(), Redis.from_url(URL)
-    key = (prefix + "boom",)
-    other.set(key[0], b"old")
-    wait_until(lambda: copy.mget(client, key) == [b"old"] and copy.get(key) == [b"old"], what="a kept value")
-    other.set(key[0], b"new")
-    wait_until(lambda: copy.get(key) != [b"old"], timeout=1.0, what="the stale value to be dropped")
+    _a_changed_value_is_not_served_stale(start(prefix), prefix, name="boom")
 
 
 def test_a_redis_py_that_never_calls_the_push_handler_does_not_leave_the_copy_trusted(start, prefix, monkeypatch):
@@ -107,14 +113,7 @@ def test_a_redis_py_that_never_calls_the_push_handler_does_not_leave_the_copy_tr
     from redis._parsers.base import PushNotificationsParser
 
     monkeypatch.setattr(PushNotificationsParser, "set_invalidation_push_handler", lambda self, func: None)
-    copy = start(prefix)
-    client, other = CountingClient(), Redis.from_url(URL)
-    key = (prefix + "k",)
-    other.set(key[0], b"old")
-    wait_until(lambda: copy.mget(client, key) == [b"old"] and copy.get(key) == [b"old"], what="a kept value")
-    other.set(key[0], b"new")
-    wait_until(lambda: copy.get(key) != [b"old"], timeout=1.0, what="the stale value to be dropped")
-    wait_until(lambda: copy.mget(client, key) == [b"new"], what="the new value")
+    _a_changed_value_is_not_served_stale(start(prefix), prefix)
 
 
 def test_a_push_handed_back_as_a_reply_is_applied(start, prefix, monkeypatch):
@@ -126,14 +125,7 @@ def test_a_push_handed_back_as_a_reply_is_applied(start, prefix, monkeypatch):
     if not hiredis_parser.HIREDIS_AVAILABLE:
         pytest.skip("redis-py does not use hiredis here")
     monkeypatch.delattr(hiredis, "PushNotification")
-    copy = start(prefix)
-    client, other = CountingClient(), Redis.from_url(URL)
-    key = (prefix + "k",)
-    other.set(key[0], b"old")
-    wait_until(lambda: copy.mget(client, key) == [b"old"] and copy.get(key) == [b"old"], what="a kept value")
-    other.set(key[0], b"new")
-    wait_until(lambda: copy.get(key) != [b"old"], timeout=1.0, what="the stale value to be dropped")
-    wait_until(lambda: copy.mget(client, key) == [b"new"], what="the new value")
+    _a_changed_value_is_not_served_stale(start(prefix), prefix)
 
 
 def _in_child(action, seconds: int = 2) -> int:
@@ -181,7 +173,7 @@ def test_a_child_forked_while_another_thread_held_the_copys_lock_can_use_the_cop
 
 def test_a_child_forked_while_another_thread_held_the_registry_lock_can_make_a_copy(prefix):
     app = types.SimpleNamespace(config={"REDIS_URL": URL, "TRACKED_KEYS_MAX_BYTES": 1 << 20,
-                                        "RQ_QUEUE": prefix + "q"})
+                                        "RQ_QUEUE": prefix + "q"}, extensions={})
     release, thread = _holding(tracked_keys_module._instances_lock)
     try:
         status = _in_child(lambda: tracked_keys_module.forget(app, (prefix + "q:case-gen",)))
