@@ -176,6 +176,9 @@ def _ledger(stack, case_ids: list[str]) -> dict:
             "matters": len(matters),
             "final": sum(m.status in {"done", "not_applicable"} for m in matters),
             "lost": [m.id for m in matters if m.status not in {"done", "not_applicable"}],
+            # Where each lost matter stopped, so a failure explains itself (the database is dropped after).
+            "lost_detail": [f"{m.id} {m.code} status={m.status} dispatch={m.dispatch_state} tries={m.dispatch_tries} "
+                            f"error={m.dispatch_error!r}" for m in matters if m.status not in {"done", "not_applicable"}],
             "max_tries": max((m.dispatch_tries for m in matters), default=0),
             "done_twice": [i for i in set(done_events) if done_events.count(i) > 1],
             "applied_twice": [k for _, k in submissions if [s for _, s in submissions].count(k) > 1],
@@ -220,7 +223,7 @@ def test_workers_killed_with_sigkill_lose_nothing_and_duplicate_nothing(chaos):
     thread.join()
     _record("sigkill_workers", ledger, kills=supervisor.kills, seconds=round(time.monotonic() - started, 1))
     assert supervisor.kills >= 1
-    assert ledger["lost"] == [] and ledger["done_twice"] == [] and ledger["applied_twice"] == []
+    assert ledger["lost"] == [] and ledger["done_twice"] == [] and ledger["applied_twice"] == [], ledger["lost_detail"]
 
 
 def test_redis_restarted_empty_half_way_loses_nothing(chaos):
@@ -233,7 +236,7 @@ def test_redis_restarted_empty_half_way_loses_nothing(chaos):
     redis.start()  # empty
     ledger = _wait_final(stack, case_ids, timeout=900 if FULL else 180)
     _record("redis_restart", ledger, seconds=round(time.monotonic() - started, 1))
-    assert ledger["lost"] == [] and ledger["done_twice"] == [] and ledger["applied_twice"] == []
+    assert ledger["lost"] == [] and ledger["done_twice"] == [] and ledger["applied_twice"] == [], ledger["lost_detail"]
 
 
 def test_department_down_for_a_while_then_recovering_completes_within_the_attempt_cap(chaos):
@@ -246,5 +249,5 @@ def test_department_down_for_a_while_then_recovering_completes_within_the_attemp
     sandbox.request("DELETE", "/sandbox/scenarios", expect=204)
     ledger = _wait_final(stack, case_ids, timeout=900 if FULL else 120)
     _record("department_outage", ledger, outage_seconds=OUTAGE_SECONDS, seconds=round(time.monotonic() - started, 1))
-    assert ledger["lost"] == [] and ledger["applied_twice"] == []
+    assert ledger["lost"] == [] and ledger["applied_twice"] == [], ledger["lost_detail"]
     assert 1 <= ledger["max_tries"] <= 20  # retried, within the configured cap
