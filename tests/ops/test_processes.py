@@ -263,8 +263,11 @@ def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
         assert job.get_status(refresh=True) == JobStatus.FINISHED
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.wait(timeout=30)
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
 
@@ -287,7 +290,8 @@ def test_a_job_lost_with_a_sigkilled_worker_is_sent_again_once_its_timeout_has_p
     runner = app.extensions["hsyjs_runner"]
     env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix,
            "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen(worker_command(f"kill-{os.getpid()}"), cwd=ROOT, env=env,
+    # Its own process group: the scheduler child a SIGKILLed worker leaves running is killed at the end.
+    worker = subprocess.Popen(worker_command(f"kill-{os.getpid()}"), cwd=ROOT, env=env, start_new_session=True,
                               stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
     job_id = "once_jobs_sandbox_work_matter_999999"  # what submit_once names this job
     try:
@@ -310,8 +314,11 @@ def test_a_job_lost_with_a_sigkilled_worker_is_sent_again_once_its_timeout_has_p
         assert resent.func_name == "jobs.sandbox.work_matter" and resent.get_status(refresh=True) == JobStatus.QUEUED
         assert resent.timeout == app.config["DEPARTMENT_TIMEOUT_SECONDS"] * 2 + 20
     finally:
-        if worker.poll() is None:
-            worker.kill()
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        worker.wait(timeout=30)
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
         redis.delete(f"rq:job:{job_id}")
