@@ -241,6 +241,21 @@ def test_a_job_of_each_queue_runs_under_the_started_workers(postgres_stack):
         assert ("hsyjs_queue_jobs", (("queue", name), ("state", "queued"))) in got
 
 
+def _start_worker(name: str, env: dict, tmp_path) -> subprocess.Popen:
+    """A worker in its own process group, logging to ``tmp_path/worker.log``."""
+    return subprocess.Popen(worker_command(name), cwd=ROOT, env=env, start_new_session=True,
+                            stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
+
+
+def _end_worker(worker: subprocess.Popen) -> None:
+    """Kill the worker's whole process group: a SIGKILLed worker leaves its scheduler child running."""
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    worker.wait(timeout=30)
+
+
 def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
     _services_or_skip()
     from redis import Redis
@@ -251,8 +266,7 @@ def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
     redis = Redis.from_url(REDIS_TEST_URL)
     env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix,
            "PYTHONPATH": str(ROOT)}
-    worker = subprocess.Popen(worker_command(f"term-{os.getpid()}"), cwd=ROOT, env=env,
-                              stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
+    worker = _start_worker(f"term-{os.getpid()}", env, tmp_path)
     try:
         job = Queue(f"{prefix}-maintenance", connection=redis).enqueue("time.sleep", 1.5)
         deadline = time.monotonic() + 120  # a worker starts in ~2 s, but ten times that on a busy 2-core CI box
@@ -263,11 +277,7 @@ def test_a_sigterm_d_worker_finishes_the_job_it_is_running(tmp_path):
         assert worker.wait(timeout=60) == 0, (tmp_path / "worker.log").read_text()[-2000:]
         assert job.get_status(refresh=True) == JobStatus.FINISHED
     finally:
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        worker.wait(timeout=30)
+        _end_worker(worker)
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
 
@@ -290,9 +300,7 @@ def test_a_job_lost_with_a_sigkilled_worker_is_sent_again_once_its_timeout_has_p
     runner = app.extensions["hsyjs_runner"]
     env = {**os.environ, **ops_env(tmp_path), "REDIS_URL": REDIS_TEST_URL, "RQ_QUEUE": prefix,
            "PYTHONPATH": str(ROOT)}
-    # Its own process group: the scheduler child a SIGKILLed worker leaves running is killed at the end.
-    worker = subprocess.Popen(worker_command(f"kill-{os.getpid()}"), cwd=ROOT, env=env, start_new_session=True,
-                              stdout=open(tmp_path / "worker.log", "ab"), stderr=subprocess.STDOUT)
+    worker = _start_worker(f"kill-{os.getpid()}", env, tmp_path)
     job_id = "once_jobs_sandbox_work_matter_999999"  # what submit_once names this job
     try:
         stand_in = Queue(f"{prefix}-dispatch", connection=redis).enqueue("time.sleep", 60, job_id=job_id,
@@ -314,11 +322,7 @@ def test_a_job_lost_with_a_sigkilled_worker_is_sent_again_once_its_timeout_has_p
         assert resent.func_name == "jobs.sandbox.work_matter" and resent.get_status(refresh=True) == JobStatus.QUEUED
         assert resent.timeout == app.config["DEPARTMENT_TIMEOUT_SECONDS"] * 2 + 20
     finally:
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        worker.wait(timeout=30)
+        _end_worker(worker)
         for key in redis.scan_iter(f"*{prefix}*"):
             redis.delete(key)
         redis.delete(f"rq:job:{job_id}")
