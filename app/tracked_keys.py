@@ -78,7 +78,6 @@ class TrackedKeys:
         self._lock = threading.Lock()
         self._pushes = 0  # every push and every emptying counts: a read older than one is not kept
         self._confirmed_at = float("-inf")  # monotonic time of the last PING answered
-        self._pid = os.getpid()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._failing = False  # the last attempt to track failed (logged once until tracking is back)
@@ -160,10 +159,8 @@ class TrackedKeys:
 
     # --- the tracking thread --------------------------------------------------------------------
     def _ensure_thread(self) -> None:
-        if self._thread is not None and self._pid == os.getpid():
+        if self._thread is not None:  # a forked child has none: _after_fork_in_child
             return
-        if self._pid != os.getpid():  # forked (and the at-fork hook did not run): start afresh
-            self._after_fork()
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="hsyjs-tracked-keys", daemon=True)
@@ -173,7 +170,7 @@ class TrackedKeys:
         """In a forked child: the parent's thread, connection and copy are not ours, and a lock
         another thread of the parent held is held for ever here: replace them all, unlocked."""
         self._lock = threading.Lock()
-        self._pid, self._thread, self._confirmed_at = os.getpid(), None, float("-inf")
+        self._thread, self._confirmed_at = None, float("-inf")
         self.connection_name = f"hsyjs-tracked-keys-{os.getpid()}-{id(self):x}"
         self._values = OrderedDict()
         self._bytes = 0
@@ -278,8 +275,7 @@ def _after_fork_in_child() -> None:
         copy._after_fork()
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def tracked_keys(app: Flask) -> TrackedKeys | None:
