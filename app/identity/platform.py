@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import requests
 from flask import current_app
 
+from app import outbound
 from app.errors import ServiceUnavailable, Unauthorized
 from app.standards.gb11643 import normalize_id_number
 
@@ -44,20 +44,20 @@ def exchange_code(code: str) -> PlatformIdentity:
     if not cfg["PLATFORM_BASE_URL"]:
         raise _unavailable()
     try:
-        response = requests.post(
-            f"{cfg['PLATFORM_BASE_URL']}/oauth/token",
+        response = outbound.request(
+            "POST", f"{cfg['PLATFORM_BASE_URL']}/oauth/token",
             json={"grant_type": "authorization_code", "code": code},
-            auth=(cfg["PLATFORM_CLIENT_ID"], cfg["PLATFORM_CLIENT_SECRET"]),
+            basic_auth=(cfg["PLATFORM_CLIENT_ID"], cfg["PLATFORM_CLIENT_SECRET"]),
             timeout=cfg["PLATFORM_TIMEOUT_SECONDS"],
         )
-    except requests.RequestException as exc:
-        log.warning("platform code exchange failed: %s", type(exc).__name__)
+    except outbound.RequestError as exc:
+        log.warning("platform code exchange failed: %s", exc)
         raise _unavailable() from None
-    if response.status_code == 400:
+    if response.status == 400:
         raise Unauthorized("登录码无效或已过期，请重新登录", code="invalid_login_code")
-    if response.status_code != 200:
+    if response.status != 200:
         # 401 here means our client credentials are wrong: an operator problem, not the user's.
-        log.error("platform code exchange answered HTTP %s", response.status_code)
+        log.error("platform code exchange answered HTTP %s", response.status)
         raise _unavailable()
     try:
         body = response.json()

@@ -17,11 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-import requests
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app import clock
+from app import clock, outbound
 from app.extensions import db
 from app.masking import mask_phone
 from app.notify.models import SandboxNotification
@@ -96,16 +95,16 @@ class GatewayAdapter(ChannelAdapter):
     def _send(self, message: Outgoing) -> Receipt:
         headers = {"Idempotency-Key": message.idempotency_key, "Authorization": f"Bearer {self.token}"}
         try:
-            response = requests.post(f"{self.base_url}{self.path}", json=self.payload(message), headers=headers,
-                                     timeout=self.timeout)
-        except requests.Timeout:
+            response = outbound.request("POST", f"{self.base_url}{self.path}", json=self.payload(message),
+                                        headers=headers, timeout=self.timeout)
+        except outbound.Timeout:
             raise ChannelError("消息平台响应超时", retryable=True) from None
-        except requests.RequestException as exc:
-            raise ChannelError(f"无法连接消息平台（{type(exc).__name__}）", retryable=True) from None
-        if response.status_code in RETRYABLE_STATUS:
-            raise ChannelError(f"消息平台暂时不可用（{response.status_code}）", retryable=True)
-        if response.status_code >= 400:
-            raise ChannelError(f"消息平台拒收（{response.status_code}）", retryable=False)
+        except outbound.RequestError as exc:
+            raise ChannelError(f"无法连接消息平台（{exc}）", retryable=True) from None
+        if response.status in RETRYABLE_STATUS:
+            raise ChannelError(f"消息平台暂时不可用（{response.status}）", retryable=True)
+        if response.status >= 400:
+            raise ChannelError(f"消息平台拒收（{response.status}）", retryable=False)
         try:
             body = response.json()
         except ValueError:

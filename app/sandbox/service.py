@@ -15,10 +15,9 @@ import time
 import uuid
 from datetime import timedelta
 
-import requests
 from flask import current_app
 
-from app import clock
+from app import clock, outbound
 from app.departments.signing import signed_headers, verify
 from app.errors import NotFound
 from app.extensions import db
@@ -223,12 +222,12 @@ def _callback(department: str, report: dict, *, delivery_id: str | None = None) 
         headers = signed_headers(cfg["DEPARTMENT_CALLBACK_SECRETS"][department][0], delivery_id,
                                  int(clock.now().timestamp()), raw)
         try:
-            response = requests.post(url, data=raw, headers=headers, timeout=10)
-        except requests.RequestException:
+            response = outbound.request("POST", url, body=raw, headers=headers, timeout=10)
+        except outbound.RequestError:
             response = None
-        if response is not None and response.status_code < 500:
-            if response.status_code >= 400:
-                log.warning("sandbox %s callback refused: %s", department, response.status_code)
+        if response is not None and response.status < 500:
+            if response.status >= 400:
+                log.warning("sandbox %s callback refused: %s", department, response.status)
             return delivery_id
         time.sleep(min(0.5 * 2**attempt, 8))
     log.error("sandbox %s callback gave up", department)

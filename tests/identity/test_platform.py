@@ -18,21 +18,21 @@ def _code(stack, person) -> str:
 
 def test_platform_login_exchanges_the_code_over_http(embedded_stack, monkeypatch):
     import app.identity.platform as platform
+    from app import outbound
 
     calls = []
-    real_post = requests.post
 
-    def spy(url, **kwargs):
-        calls.append(url)
-        return real_post(url, **kwargs)
+    def spy(method, url, **kwargs):
+        calls.append((method, url))
+        return outbound.request(method, url, **kwargs)
 
-    # Only the adapter's module sees the spy (sandbox departments use requests meanwhile).
-    monkeypatch.setattr(platform, "requests", SimpleNamespace(post=spy, RequestException=requests.RequestException))
+    # Only the adapter's module sees the spy (sandbox departments use outbound meanwhile).
+    monkeypatch.setattr(platform, "outbound", SimpleNamespace(request=spy, RequestError=outbound.RequestError))
     person = new_person()
     body = Api(embedded_stack.base_url).post("/api/v1/auth/platform-login", json={"code": _code(embedded_stack, person)},
                                              expect=200).json()
     assert body["user"]["name"] == person["name"] and body["expires_in"] == 900
-    assert calls == [f"{embedded_stack.base_url}/sandbox/platform/oauth/token"]
+    assert calls == [("POST", f"{embedded_stack.base_url}/sandbox/platform/oauth/token")]
     assert person["id_number"] not in str(body)
 
 

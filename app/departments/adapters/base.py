@@ -12,9 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-import requests
-
-from app import clock
+from app import clock, outbound
 from app.departments.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -74,15 +72,15 @@ class DepartmentAdapter:
         Raises :class:`DepartmentError`."""
         headers = signed_headers(self.secret, f"status-{idempotency_key}", int(clock.now().timestamp()), b"")
         try:
-            response = requests.get(f"{self.url()}/{idempotency_key}", headers=headers, timeout=self.timeout)
-        except requests.RequestException:
+            response = outbound.request("GET", f"{self.url()}/{idempotency_key}", headers=headers, timeout=self.timeout)
+        except outbound.RequestError:
             raise DepartmentError("无法连接部门系统", retryable=True) from None
-        if response.status_code == 404:
+        if response.status == 404:
             return None
-        if response.status_code in RETRYABLE_STATUS:
-            raise DepartmentError(f"部门系统暂时不可用（{response.status_code}）", retryable=True, status=response.status_code)
-        if response.status_code >= 400:
-            raise DepartmentError(_reason(response), retryable=False, status=response.status_code)
+        if response.status in RETRYABLE_STATUS:
+            raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
+        if response.status >= 400:
+            raise DepartmentError(_reason(response), retryable=False, status=response.status)
         return response.json()
 
     def submit(self, submission: Submission) -> dict:
@@ -96,19 +94,19 @@ class DepartmentAdapter:
         started = time.monotonic()
         extra = {"department": self.department, "matter_id": submission.matter_id, "attempt": submission.attempt}
         try:
-            response = requests.post(self.url(), data=raw, headers=headers, timeout=self.timeout)
-        except requests.Timeout:
+            response = outbound.request("POST", self.url(), body=raw, headers=headers, timeout=self.timeout)
+        except outbound.Timeout:
             log.warning("department %s timed out", self.department, extra=extra)
             raise DepartmentError("部门系统响应超时", retryable=True) from None
-        except requests.RequestException as exc:
-            log.warning("department %s unreachable: %s", self.department, type(exc).__name__, extra=extra)
+        except outbound.RequestError as exc:
+            log.warning("department %s unreachable: %s", self.department, exc, extra=extra)
             raise DepartmentError("无法连接部门系统", retryable=True) from None
         elapsed_ms = (time.monotonic() - started) * 1000
-        log.info("department %s answered %s in %.0f ms", self.department, response.status_code, elapsed_ms, extra=extra)
-        if response.status_code in RETRYABLE_STATUS:
-            raise DepartmentError(f"部门系统暂时不可用（{response.status_code}）", retryable=True, status=response.status_code)
-        if response.status_code >= 400:
-            raise DepartmentError(_reason(response), retryable=False, status=response.status_code)
+        log.info("department %s answered %s in %.0f ms", self.department, response.status, elapsed_ms, extra=extra)
+        if response.status in RETRYABLE_STATUS:
+            raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
+        if response.status >= 400:
+            raise DepartmentError(_reason(response), retryable=False, status=response.status)
         try:
             return response.json()
         except ValueError:
@@ -120,4 +118,4 @@ def _reason(response) -> str:
         message = response.json().get("message")
     except (ValueError, AttributeError):
         message = None
-    return (message or f"部门系统拒收（{response.status_code}）")[:300]
+    return (message or f"部门系统拒收（{response.status}）")[:300]
