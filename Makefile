@@ -12,6 +12,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@# The API runs with PYTHONOPTIMIZE=2 (serve-prod): its bytecode, compiled once here.
+	$(BIN)/python -OO -m compileall -q -j 0 $(VENV)/lib >/dev/null
 	touch $(STAMP)
 
 migrate: $(STAMP)
@@ -25,9 +27,10 @@ run: seed
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --no-reload --with-threads
 
-## The API as in production: gunicorn, gthread workers (gunicorn.conf.py; README "Operations").
+## The API as in production: gunicorn, gthread workers (gunicorn.conf.py; README "Operations"),
+## without the libraries' docstrings (PYTHONOPTIMIZE=2: wsgi.py).
 serve-prod: migrate
-	BIND=$${BIND:-127.0.0.1:$(PORT)} $(BIN)/gunicorn -c gunicorn.conf.py
+	BIND=$${BIND:-127.0.0.1:$(PORT)} PYTHONOPTIMIZE=2 $(BIN)/gunicorn -c gunicorn.conf.py
 
 ## An RQ worker for production-shaped runs (needs REDIS_URL and DATABASE_URL): on the queues
 ## dispatch, notifications and maintenance (in that order), or only those in RQ_QUEUES

@@ -524,7 +524,8 @@ def main() -> None:
                                                         "rq_workers": 2}, "scenarios": {}}
     sampler = None
     try:
-        stack.start("api", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"])
+        # As `make serve-prod` and deploy/ serve it: libraries' docstrings left out (wsgi.py).
+        stack.start("api", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py"], env={**env, "PYTHONOPTIMIZE": "2"})
         stack.start("bare", [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8", "--keep-alive", "5",
                              "-b", f"127.0.0.1:{BARE_PORT}", "--no-control-socket", "--log-level",
                              "warning", "bench.bare_app:app"])

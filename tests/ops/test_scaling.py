@@ -43,7 +43,8 @@ def _start_api(env: dict, port: int, log: Path, *, processes: int) -> subprocess
     return subprocess.Popen(
         [str(gunicorn), "-c", "gunicorn.conf.py"], cwd=ROOT,
         env={**os.environ, **env, "BIND": f"127.0.0.1:{port}", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-             "WEB_CONCURRENCY": str(processes), "GUNICORN_THREADS": "8", "PYTHONPATH": str(ROOT)},
+             "WEB_CONCURRENCY": str(processes), "GUNICORN_THREADS": "8", "PYTHONPATH": str(ROOT),
+             "PYTHONOPTIMIZE": "2"},  # as served in production (make serve-prod, deploy/)
         stdout=open(log, "ab"), stderr=subprocess.STDOUT)
 
 
