@@ -15,9 +15,15 @@ Graceful shutdown: on SIGTERM gunicorn stops accepting, lets requests in flight 
 worker finishes the job it is running); without ``REDIS_URL`` the embedded runner's jobs die with
 the process and the reconciler sends their work again (their state is in the database).
 
+Memory: at most 2 malloc arenas in each process (glibc's ``M_ARENA_MAX``; set here unless
+``MALLOC_ARENA_MAX`` is in the environment). glibc's default gives each of a worker's 8 threads an
+arena of its own, and each keeps what its thread freed: about 8 MiB more per worker under load
+(docs/BENCHMARKS.md). The threads take turns on the GIL anyway, so they hardly contend for one.
+
 Metrics: each worker process counts its own requests into ``PROMETHEUS_MULTIPROC_DIR`` (set up
 here when empty, emptied at start) and ``/metrics`` of any worker sums all of them.
 """
+import ctypes
 import os
 import shutil
 import tempfile
@@ -25,6 +31,24 @@ import tempfile
 from app.config import server_settings
 
 _settings = server_settings()
+M_ARENA_MAX = -8  # glibc <malloc.h>
+MALLOC_ARENAS = 2
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Cap this process's malloc arenas (its workers are forked from it and inherit the cap).
+    Out: whether the cap was set; not when ``MALLOC_ARENA_MAX`` is set (glibc applied the
+    operator's own at start) or the C library is not glibc."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return mallopt(M_ARENA_MAX, arenas) == 1
+
+
+limit_malloc_arenas()
 
 wsgi_app = "wsgi:app"
 bind = _settings["bind"]

@@ -38,6 +38,62 @@ def test_gunicorn_uses_threads_so_a_request_can_call_this_same_server(monkeypatc
     assert settings["wsgi_app"] == "wsgi:app"
 
 
+_ARENA_PROBE = """
+import re, sys, threading, runpy
+if sys.argv[1] == "capped":
+    runpy.run_path("gunicorn.conf.py")
+def work():
+    kept = [bytearray(100_000) for _ in range(20)]  # above obmalloc's 512 bytes: malloc's own
+    ready.wait()
+ready = threading.Event()
+threads = [threading.Thread(target=work) for _ in range(8)]
+for t in threads: t.start()
+import time; time.sleep(0.5)
+# glibc's arenas other than the main one are anonymous mappings aligned to HEAP_MAX_SIZE (64 MiB)
+starts = [int(line.split("-")[0], 16) for line in open("/proc/self/maps") if len(line.split()) == 5]
+print(sum(1 for start in starts if start % (64 << 20) == 0))
+ready.set()
+for t in threads: t.join()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or __import__("platform").libc_ver()[0] != "glibc",
+                    reason="malloc arenas are glibc's")
+def test_gunicorn_caps_the_malloc_arenas_its_threads_make(tmp_path):
+    """8 threads each get a malloc arena of their own by default, and each keeps what it freed
+    (about 8 MiB a worker under load); gunicorn.conf.py caps them at 2, the main one included."""
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    env.update(PROMETHEUS_MULTIPROC_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+
+    def arenas(mode):
+        done = subprocess.run([sys.executable, "-c", _ARENA_PROBE, mode], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return int(done.stdout.split()[-1])
+
+    assert arenas("default") >= 4  # the probe does make arenas without the cap
+    assert arenas("capped") <= 1  # besides the main arena (the heap), at most one
+
+
+def test_every_way_of_serving_the_api_leaves_the_libraries_docstrings_out():
+    """The memory figures of docs/BENCHMARKS.md are for an API served with ``PYTHONOPTIMIZE=2``
+    (about 6.5 MiB a process): the Makefile, both deploy files, the bench and the live gunicorn
+    test all serve it so; and the Makefile compiles that bytecode at install."""
+    makefile = (ROOT / "Makefile").read_text()
+    serve_prod = re.search(r"^serve-prod:.*\n((?:\t.*\n)+)", makefile, re.M)[1]
+    unit = (ROOT / "deploy" / "systemd" / "hsyjs-api.service").read_text()
+    served = {
+        "make serve-prod": serve_prod,
+        "Procfile web": re.search(r"^web:(.*)$", (ROOT / "deploy" / "Procfile").read_text(), re.M)[1],
+        "hsyjs-api.service": "\n".join(re.findall(r"^Environment=(.*)$", unit, re.M)),
+        "bench api": re.search(r'stack\.start\("api".*', (ROOT / "bench" / "run.py").read_text())[0],
+        "test_scaling": (ROOT / "tests" / "ops" / "test_scaling.py").read_text(),
+    }
+    assert [where for where, text in served.items() if not re.search(r"PYTHONOPTIMIZE\W+2", text)] == []
+    install = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M)[1]
+    assert "-OO -m compileall" in install
+
+
 def _services_or_skip():
     if os.environ.get("HSYJS_SKIP_SERVICES") == "1" and not os.environ.get("CI"):
         pytest.skip("HSYJS_SKIP_SERVICES=1: Redis skipped on this developer machine")
