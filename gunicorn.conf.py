@@ -15,8 +15,8 @@ Graceful shutdown: on SIGTERM gunicorn stops accepting, lets requests in flight 
 worker finishes the job it is running); without ``REDIS_URL`` the embedded runner's jobs die with
 the process and the reconciler sends their work again (their state is in the database).
 
-Memory: at most 2 malloc arenas in each process (glibc's ``M_ARENA_MAX``; set here unless
-``MALLOC_ARENA_MAX`` is in the environment). glibc's default gives each of a worker's 8 threads an
+Memory: at most 2 malloc arenas in each process (glibc's ``M_ARENA_MAX``; set here unless the
+environment sets its own). glibc's default gives each of a worker's 8 threads an
 arena of its own, and each keeps what its thread freed: about 8 MiB more per worker under load
 (docs/BENCHMARKS.md). The threads take turns on the GIL anyway, so they hardly contend for one.
 
@@ -28,6 +28,7 @@ import os
 import shutil
 import tempfile
 
+import wsgi  # noqa: F401 - first: under PYTHONOPTIMIZE=2 our modules keep their docstrings (no app is made here)
 from app.config import server_settings
 
 _settings = server_settings()
@@ -37,9 +38,10 @@ MALLOC_ARENAS = 2
 
 def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     """Cap this process's malloc arenas (its workers are forked from it and inherit the cap).
-    Out: whether the cap was set; not when ``MALLOC_ARENA_MAX`` is set (glibc applied the
-    operator's own at start) or the C library is not glibc."""
-    if "MALLOC_ARENA_MAX" in os.environ:
+    Out: whether the cap was set; not when ``MALLOC_ARENA_MAX`` or ``GLIBC_TUNABLES``'s
+    ``glibc.malloc.arena_max`` is set (glibc applied the operator's own at start) or the C
+    library is not glibc."""
+    if "MALLOC_ARENA_MAX" in os.environ or "glibc.malloc.arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

@@ -1,5 +1,6 @@
 """WSGI entry point: gunicorn serves ``wsgi:app``; ``flask --app wsgi …`` runs commands with it.
 
+``app`` is made when first asked for (gunicorn's worker, the ``flask`` command), not on import.
 Served, the app leaves out the migration tooling (``create_app(migrations=False)``); loaded by
 the ``flask`` command (a click context is active), it has it, for ``flask db upgrade``.
 
@@ -12,6 +13,7 @@ from the views' docstrings. We use no ``assert`` for checks, so ``-O`` removes n
 import importlib.abc
 import importlib.machinery
 import sys
+import threading
 
 OWN_PACKAGES = frozenset({"app", "schemas", "jobs"})
 
@@ -40,8 +42,24 @@ class _OwnCodeKeepsDocstrings(importlib.abc.MetaPathFinder):
 if sys.flags.optimize >= 2 and not any(isinstance(f, _OwnCodeKeepsDocstrings) for f in sys.meta_path):
     sys.meta_path.insert(0, _OwnCodeKeepsDocstrings())
 
-import click  # noqa: E402 - after the finder, so that our modules are loaded through it
 
-from app import create_app  # noqa: E402
+def __getattr__(name: str):
+    """``wsgi.app``, made on first use: gunicorn's master imports this module (its config does,
+    for the finder above) but only each worker makes the app (``preload_app`` is off)."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global app
+    import click
 
-app = create_app(migrations=click.get_current_context(silent=True) is not None)
+    from app import create_app
+
+    with _making:
+        if "app" not in globals():
+            try:
+                app = create_app(migrations=click.get_current_context(silent=True) is not None)
+            except AttributeError as exc:  # not "no attribute app": gunicorn would say only that
+                raise RuntimeError(f"create_app failed: {exc!r}") from exc
+    return globals()["app"]
+
+
+_making = threading.Lock()

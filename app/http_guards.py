@@ -3,12 +3,15 @@
 - JSON bodies are parsed once here: invalid, too deeply nested or with absurd numbers → 400,
   never a ``RecursionError`` or ``ValueError`` turning into a 500 further down.
 - NUL characters (PostgreSQL cannot store them in text) in the path, query or body → 400.
+- A lone UTF-16 surrogate escaped in a JSON body (``"\\ud800"``: valid JSON, but no UTF-8 can
+  hold it, so storing, hashing or forwarding it raised ``UnicodeEncodeError``) → 400.
 - Integer ids in URLs are bounded to PostgreSQL's ``integer`` range: a larger one is simply not
   found instead of overflowing the database driver.
 """
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Flask, request
 from werkzeug.exceptions import BadRequest
@@ -16,6 +19,7 @@ from werkzeug.routing import IntegerConverter
 
 MAX_INT_ID = 2**31 - 1
 JSON_TYPES = ("application/json",)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -45,9 +49,14 @@ def _check_request() -> None:
     if b"\x00" in raw or b"\\u0000" in raw:
         raise InvalidRequest("请求内容中含有无效字符")
     try:
-        json.loads(raw)
+        parsed = json.loads(raw)
     except (ValueError, RecursionError, UnicodeDecodeError):
         raise InvalidRequest("请求内容不是有效的 JSON") from None
+    if _SURROGATE_ESCAPE.search(raw):  # a pair is one character; a lone half is no character at all
+        try:
+            json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidRequest("请求内容中含有无效字符") from None
 
 
 def init_app(app: Flask) -> None:

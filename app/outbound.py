@@ -5,21 +5,25 @@ The callers are the adapters: the department adapters (SPEC §7), the platform's
 the sandbox departments' signed callbacks (``app.sandbox.service``).
 
 It is urllib3, not requests. requests adds about 4 MiB to every API process on top of urllib3,
-which it wraps: charset detection and IDNA tables, none of which these JSON calls use. Each
-process keeps one :class:`urllib3.PoolManager`, made on first use and made again in a forked
-child, so the two processes never share a socket. It is thread-safe: gunicorn's threads and
-the job runner share it, and a connection to the same host is used again.
+which it wraps: charset detection and IDNA tables, none of which these JSON calls use. What
+requests did for us is done here: JSON sent as ASCII (``\\uXXXX`` escapes), Basic auth from the
+URL's user-info, a URL without ``http://`` or ``https://`` refused, a body read in the charset
+its ``Content-Type`` declares.
 
-Every call is a single attempt. No retry is made and no redirect is followed, as with requests'
-defaults for these calls: each caller has its own retry policy (the dispatch job's backoff, the
-idempotency key, the reconciler), and a department that redirects a signed body is answered as
-it answered. ``timeout`` (seconds) bounds the connect and each read, not the whole call.
+Every call is a single attempt on a connection of its own (``Connection: close``, a connection
+pool made for the call and closed after it), as requests' module functions did: each caller has its own retry policy (the dispatch job's
+backoff, the idempotency key, the reconciler), and a kept-alive connection that the other side
+closes just as the next call is written would fail that call. No redirect is followed: a
+department that redirects a signed body answers with a 3xx, which the callers refuse as an
+acceptance (only a 2xx is one). ``timeout`` (seconds) bounds the connect and each read, and the
+whole answer must arrive within ``2 × timeout`` of the call (a trickling server cannot hold a
+thread); an answer longer than :data:`MAX_ANSWER_BYTES` is refused.
 
-Errors: every failure to get an answer (refused, reset, TLS, a malformed URL or answer) is a
-:class:`RequestError`; a connect or read that timed out is its subclass :class:`Timeout`. (urllib3
-itself counts a refused connection as a connect timeout; here it is not one.) The message is the
-underlying error's type name only, never a URL or a body, so it can be logged. An HTTP error
-status is an answer, not an exception.
+Errors: every failure to get an answer (refused, reset, TLS, a malformed URL, header or answer,
+an answer too long or too slow) is a :class:`RequestError`; a connect or read that timed out, or
+an answer slower than the whole-call bound, is its subclass :class:`Timeout`. (urllib3 itself
+counts a refused connection as a connect timeout; here it is not one.) The message is a type
+name only, never a URL or a body, so it can be logged. An HTTP error status is an answer.
 
 TLS is verified against the system's trust store (urllib3's default; requests used certifi's
 bundle instead), so a department's own CA is added to the host's store. No proxy is taken from
@@ -27,71 +31,128 @@ bundle instead), so a department's own CA is added to the host's store. No proxy
 """
 from __future__ import annotations
 
-import os
-import threading
+import base64
+import http.client
+import json as jsonlib
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import Message
 
 import urllib3
 from urllib3 import exceptions as errors
+from urllib3.util import parse_url
 
-__all__ = ["RequestError", "Response", "Timeout", "request"]
+__all__ = ["Answer", "RequestError", "Timeout", "request"]
 
-Response = urllib3.BaseHTTPResponse
-# Connections kept per host: a gunicorn worker's threads (GUNICORN_THREADS, 8) calling one department at once.
-MAX_CONNECTIONS_PER_HOST = 8
-
+MAX_ANSWER_BYTES = 1 << 20  # 1 MiB: a receipt, a refusal or an identity is a few hundred bytes
+_CHUNK = 64 << 10
 
 
 class RequestError(Exception):
-    """No answer came; ``str()`` is the underlying error's type name (e.g. ``NewConnectionError``)."""
+    """No answer came; ``str()`` is the kind of failure (e.g. ``NewConnectionError``)."""
 
 
 class Timeout(RequestError):
-    """Connecting or a read took longer than the call's ``timeout``."""
+    """Connecting, a read, or the whole answer took longer than the call allows."""
 
 
-_pool: urllib3.PoolManager | None = None
-_pool_lock = threading.Lock()
+@dataclass(frozen=True)
+class Answer:
+    """What the other side answered: ``status`` (int), ``headers`` (case-insensitive), ``data``
+    (the body's bytes)."""
+
+    status: int
+    headers: Mapping[str, str]
+    data: bytes
+
+    def json(self):
+        """The body as JSON, decoded in the charset its ``Content-Type`` declares (UTF-8 when it
+        declares none). Raises :class:`ValueError` for a body that is not JSON in it."""
+        message = Message()
+        message["Content-Type"] = self.headers.get("Content-Type") or "application/json"
+        charset = message.get_content_charset() or "utf-8"
+        try:
+            text = self.data.decode(charset)
+        except LookupError as exc:  # an unknown charset name
+            raise ValueError(f"unknown charset {charset!r}") from exc
+        return jsonlib.loads(text)
+
+    def json_object(self) -> dict:
+        """:meth:`json`, which must be an object. Raises :class:`ValueError` otherwise."""
+        value = self.json()
+        if not isinstance(value, dict):
+            raise ValueError("the answer is not a JSON object")
+        return value
 
 
-def _forget_pool_in_child() -> None:
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()  # the parent's lock may have been held at the fork
-
-
-os.register_at_fork(after_in_child=_forget_pool_in_child)
-
-
-def _manager() -> urllib3.PoolManager:
-    global _pool
-    if _pool is None:
-        with _pool_lock:
-            if _pool is None:
-                _pool = urllib3.PoolManager(maxsize=MAX_CONNECTIONS_PER_HOST, retries=False)
-    return _pool
+def _basic(user: str, password: str) -> str:
+    """RFC 7617 Basic credentials, UTF-8 encoded (its ``charset="UTF-8"``)."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 def request(method: str, url: str, *, timeout: float, body: bytes | None = None, json: object = None,
-            headers: Mapping[str, str] | None = None, basic_auth: tuple[str, str] | None = None) -> Response:
+            headers: Mapping[str, str] | None = None, basic_auth: tuple[str, str] | None = None) -> Answer:
     """Make one HTTP call and read the whole answer.
 
-    In: ``method`` (``"GET"``, ``"POST"``), an absolute ``url``, ``timeout`` in seconds (connect
-    and each read), and at most one of ``body`` (bytes sent as they are: a signed body must
-    not be re-encoded) or ``json`` (encoded as UTF-8 JSON with ``Content-Type:
-    application/json``); ``headers``; ``basic_auth`` as ``(user, password)`` (RFC 7617).
-    Out: the answer, whatever its status: ``.status`` (int), ``.data`` (bytes), ``.json()``
-    (raises :class:`ValueError` for a body that is not UTF-8 JSON), ``.headers``.
-    Raises :class:`Timeout` or another :class:`RequestError` when no answer came.
+    In: ``method`` (``"GET"``, ``"POST"``), an absolute ``http://`` or ``https://`` ``url``
+    (user-info in it is sent as Basic auth), ``timeout`` in seconds, and at most one of ``body``
+    (bytes sent as they are: a signed body must not be re-encoded) or ``json`` (sent as ASCII
+    JSON with ``Content-Type: application/json``); ``headers``; ``basic_auth`` as ``(user,
+    password)``. Out: the :class:`Answer`, whatever its status.
+    Raises :class:`Timeout` or another :class:`RequestError` when no usable answer came.
     """
-    sent = dict(headers or {})
-    if basic_auth is not None:
-        sent.update(urllib3.make_headers(basic_auth=f"{basic_auth[0]}:{basic_auth[1]}"))
+    started = time.monotonic()
     try:
-        return _manager().request(method, url, body=body, json=json, headers=sent, timeout=timeout,
-                                  retries=False, redirect=False)
+        sent = dict(headers or {})
+        parsed = parse_url(url)
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise RequestError("InvalidURL")
+        if parsed.auth:
+            user, _, password = parsed.auth.partition(":")
+            basic_auth = basic_auth or (user, password)
+            parsed = parsed._replace(auth=None)
+        if basic_auth is not None:
+            sent["Authorization"] = _basic(*basic_auth)
+        if json is not None:
+            body = jsonlib.dumps(json, separators=(",", ":"), allow_nan=False).encode("ascii")
+            sent.setdefault("Content-Type", "application/json")
+        sent["Connection"] = "close"
+        pool = urllib3.connection_from_url(parsed.url, maxsize=1)  # this call's own: nothing shared or kept
+        try:
+            response = pool.request(method, parsed.request_uri, body=body, headers=sent, timeout=timeout, retries=False,
+                                    redirect=False, preload_content=False)
+            try:
+                return Answer(response.status, response.headers, _read(response, started + 2 * timeout))
+            finally:
+                response.close()
+        finally:
+            pool.close()
+    except RequestError:
+        raise
     except errors.NewConnectionError as exc:  # a subclass of ConnectTimeoutError in urllib3 2
         raise RequestError(type(exc).__name__) from exc
     except errors.TimeoutError as exc:
         raise Timeout(type(exc).__name__) from exc
-    except errors.HTTPError as exc:
+    except (errors.HTTPError, http.client.HTTPException, OSError, ValueError, OverflowError, MemoryError) as exc:
+        # ValueError: a header value with a line break, a JSON value that cannot be sent, a
+        # malformed chunk size; OverflowError/MemoryError: a declared length too large to read.
         raise RequestError(type(exc).__name__) from exc
+
+
+def _read(response, deadline: float) -> bytes:
+    """The body, at most :data:`MAX_ANSWER_BYTES`, in by ``deadline`` (``time.monotonic()``)."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.strip().isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise RequestError("AnswerTooLarge")
+    parts, size = [], 0
+    while True:
+        if time.monotonic() > deadline:
+            raise Timeout("AnswerTooSlow")
+        chunk = response.read1(_CHUNK)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise RequestError("AnswerTooLarge")
+        parts.append(chunk)

@@ -135,7 +135,7 @@ def rq_args(config: dict, queues=(), *, name: str | None = None, burst: bool = F
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """``argv`` (without the program) as ``queues``, ``name``, ``burst``."""
-    parser = argparse.ArgumentParser(prog="python -m jobs.worker", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m jobs.worker", description=(__doc__ or "RQ worker").splitlines()[0])  # -OO: no __doc__
     parser.add_argument("queues", nargs="*", metavar="QUEUE", help="dispatch, notifications, maintenance")
     parser.add_argument("--name", "-n", help="the worker's name (RQ makes one up otherwise)")
     parser.add_argument("--burst", "-b", action="store_true", help="stop when the queues are empty")

@@ -60,7 +60,7 @@ def exchange_code(code: str) -> PlatformIdentity:
         log.error("platform code exchange answered HTTP %s", response.status)
         raise _unavailable()
     try:
-        body = response.json()
+        body = response.json_object()
         identity = PlatformIdentity(name=str(body["name"]).strip(), id_number=normalize_id_number(str(body["id_number"])),
                                     phone=str(body["phone"]).strip())
     except (ValueError, KeyError, TypeError):

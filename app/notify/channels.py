@@ -103,10 +103,10 @@ class GatewayAdapter(ChannelAdapter):
             raise ChannelError(f"无法连接消息平台（{exc}）", retryable=True) from None
         if response.status in RETRYABLE_STATUS:
             raise ChannelError(f"消息平台暂时不可用（{response.status}）", retryable=True)
-        if response.status >= 400:
+        if not 200 <= response.status < 300:  # only a 2xx is an acceptance (not a 1xx or a 3xx)
             raise ChannelError(f"消息平台拒收（{response.status}）", retryable=False)
         try:
-            body = response.json()
+            body = response.json_object()
         except ValueError:
             body = {}
         return Receipt(id=str(body.get("message_id") or body.get("id") or "")[:64], status=str(body.get("status") or "accepted"))

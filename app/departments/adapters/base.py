@@ -79,9 +79,12 @@ class DepartmentAdapter:
             return None
         if response.status in RETRYABLE_STATUS:
             raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
-        if response.status >= 400:
+        if not 200 <= response.status < 300:  # a refusal, or a redirect or interim answer: not a receipt
             raise DepartmentError(_reason(response), retryable=False, status=response.status)
-        return response.json()
+        try:
+            return response.json_object()
+        except ValueError:
+            raise DepartmentError("部门系统的答复无法识别", retryable=True, status=response.status) from None
 
     def submit(self, submission: Submission) -> dict:
         """Send the matter; out: the department's receipt (JSON object).
@@ -105,17 +108,20 @@ class DepartmentAdapter:
         log.info("department %s answered %s in %.0f ms", self.department, response.status, elapsed_ms, extra=extra)
         if response.status in RETRYABLE_STATUS:
             raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
-        if response.status >= 400:
+        if not 200 <= response.status < 300:  # only a 2xx is an acceptance (not a 1xx or a 3xx)
             raise DepartmentError(_reason(response), retryable=False, status=response.status)
         try:
-            return response.json()
+            return response.json_object()
         except ValueError:
             return {}
 
 
 def _reason(response) -> str:
+    """The department's own ``message`` (text, at most 300 characters), else a generic reason."""
     try:
-        message = response.json().get("message")
-    except (ValueError, AttributeError):
+        message = response.json_object().get("message")
+    except ValueError:
         message = None
-    return (message or f"部门系统拒收（{response.status}）")[:300]
+    if not isinstance(message, str) or not message.strip():
+        message = f"部门系统拒收（{response.status}）" if response.status >= 400 else f"部门系统未受理（答复 {response.status}）"
+    return message.strip()[:300]
