@@ -18,7 +18,6 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 MAX_INT_ID = 2**31 - 1
-JSON_TYPES = ("application/json",)
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
@@ -43,7 +42,8 @@ def _has_nul(text: str) -> bool:
 def _check_request() -> None:
     if _has_nul(request.path) or _has_nul(request.query_string.decode("latin-1")) or "%00" in request.query_string.decode("latin-1"):
         raise InvalidRequest("请求中含有无效字符")
-    if request.mimetype not in JSON_TYPES or not request.content_length and not request.data:
+    # request.is_json: application/json and application/*+json, the types webargs parses as JSON
+    if not request.is_json or not request.content_length and not request.data:
         return
     raw = request.get_data(cache=True)
     if b"\x00" in raw or b"\\u0000" in raw:

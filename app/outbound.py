@@ -10,14 +10,14 @@ requests did for us is done here: JSON sent as ASCII (``\\uXXXX`` escapes), Basi
 URL's user-info, a URL without ``http://`` or ``https://`` refused, a body read in the charset
 its ``Content-Type`` declares.
 
-Every call is a single attempt on a connection of its own (``Connection: close``, a connection
-pool made for the call and closed after it), as requests' module functions did: each caller has its own retry policy (the dispatch job's
+Every call is a single attempt on a connection of its own (``Connection: close``, closed after
+the call), as requests' module functions did: each caller has its own retry policy (the dispatch job's
 backoff, the idempotency key, the reconciler), and a kept-alive connection that the other side
 closes just as the next call is written would fail that call. No redirect is followed: a
 department that redirects a signed body answers with a 3xx, which the callers refuse as an
-acceptance (only a 2xx is one). ``timeout`` (seconds) bounds the connect and each read, and the
-whole answer must arrive within ``2 × timeout`` of the call (a trickling server cannot hold a
-thread); an answer longer than :data:`MAX_ANSWER_BYTES` is refused.
+acceptance (only a 2xx is one). ``timeout`` (seconds) bounds the connect and each read, and a
+watchdog ends the call ``2 × timeout`` after it started (a server trickling its headers or body
+cannot hold a thread); an answer longer than :data:`MAX_ANSWER_BYTES` is refused.
 
 Errors: every failure to get an answer (refused, reset, TLS, a malformed URL, header or answer,
 an answer too long or too slow) is a :class:`RequestError`; a connect or read that timed out, or
@@ -34,13 +34,15 @@ from __future__ import annotations
 import base64
 import http.client
 import json as jsonlib
-import time
+import socket
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
+from urllib.parse import unquote
 
-import urllib3
 from urllib3 import exceptions as errors
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.util import parse_url
 
 __all__ = ["Answer", "RequestError", "Timeout", "request"]
@@ -102,7 +104,6 @@ def request(method: str, url: str, *, timeout: float, body: bytes | None = None,
     password)``. Out: the :class:`Answer`, whatever its status.
     Raises :class:`Timeout` or another :class:`RequestError` when no usable answer came.
     """
-    started = time.monotonic()
     try:
         sent = dict(headers or {})
         parsed = parse_url(url)
@@ -110,7 +111,7 @@ def request(method: str, url: str, *, timeout: float, body: bytes | None = None,
             raise RequestError("InvalidURL")
         if parsed.auth:
             user, _, password = parsed.auth.partition(":")
-            basic_auth = basic_auth or (user, password)
+            basic_auth = basic_auth or (unquote(user), unquote(password))  # RFC 3986 user-info is %-encoded
             parsed = parsed._replace(auth=None)
         if basic_auth is not None:
             sent["Authorization"] = _basic(*basic_auth)
@@ -118,37 +119,53 @@ def request(method: str, url: str, *, timeout: float, body: bytes | None = None,
             body = jsonlib.dumps(json, separators=(",", ":"), allow_nan=False).encode("ascii")
             sent.setdefault("Content-Type", "application/json")
         sent["Connection"] = "close"
-        pool = urllib3.connection_from_url(parsed.url, maxsize=1)  # this call's own: nothing shared or kept
-        try:
-            response = pool.request(method, parsed.request_uri, body=body, headers=sent, timeout=timeout, retries=False,
-                                    redirect=False, preload_content=False)
-            try:
-                return Answer(response.status, response.headers, _read(response, started + 2 * timeout))
-            finally:
-                response.close()
-        finally:
-            pool.close()
+        connection_class = HTTPSConnection if parsed.scheme == "https" else HTTPConnection
+        connection = connection_class(parsed.host, parsed.port, timeout=timeout)  # this call's own
+    except (errors.HTTPError, ValueError) as exc:
+        raise RequestError(type(exc).__name__) from exc
+    expired = threading.Event()
+    watchdog = threading.Timer(2 * timeout, _expire, args=(connection, expired))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request(method, parsed.request_uri, body=body, headers=sent, preload_content=False)
+        response = connection.getresponse()
+        return Answer(response.status, response.headers, _read(response))
     except RequestError:
         raise
     except errors.NewConnectionError as exc:  # a subclass of ConnectTimeoutError in urllib3 2
-        raise RequestError(type(exc).__name__) from exc
-    except errors.TimeoutError as exc:
+        raise (Timeout("AnswerTooSlow") if expired.is_set() else RequestError(type(exc).__name__)) from exc
+    except (errors.TimeoutError, TimeoutError) as exc:
         raise Timeout(type(exc).__name__) from exc
     except (errors.HTTPError, http.client.HTTPException, OSError, ValueError, OverflowError, MemoryError) as exc:
+        if expired.is_set():
+            raise Timeout("AnswerTooSlow") from exc
         # ValueError: a header value with a line break, a JSON value that cannot be sent, a
         # malformed chunk size; OverflowError/MemoryError: a declared length too large to read.
         raise RequestError(type(exc).__name__) from exc
+    finally:
+        watchdog.cancel()
+        connection.close()
 
 
-def _read(response, deadline: float) -> bytes:
-    """The body, at most :data:`MAX_ANSWER_BYTES`, in by ``deadline`` (``time.monotonic()``)."""
+def _expire(connection, expired: threading.Event) -> None:
+    """The whole-call bound: shut the connection's socket, so that a read waiting on it ends."""
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _read(response) -> bytes:
+    """The body, at most :data:`MAX_ANSWER_BYTES`."""
     declared = response.headers.get("Content-Length")
     if declared and declared.strip().isdigit() and int(declared) > MAX_ANSWER_BYTES:
         raise RequestError("AnswerTooLarge")
     parts, size = [], 0
     while True:
-        if time.monotonic() > deadline:
-            raise Timeout("AnswerTooSlow")
         chunk = response.read1(_CHUNK)
         if not chunk:
             return b"".join(parts)

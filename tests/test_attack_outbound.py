@@ -476,3 +476,121 @@ def test_a_monstrous_declared_length_is_a_department_error_not_a_crash(head):
         assert raised.value.retryable
     finally:
         server.close()
+
+
+# --- 4. attacks on the fixes of 4d18b44 ----------------------------------------------------
+
+def test_a_server_that_trickles_its_headers_does_not_hold_the_call_for_ever():
+    """``outbound`` now promises that "the whole answer must arrive within 2 × timeout of the call
+    (a trickling server cannot hold a thread)", but the bound is checked only while the *body* is
+    read: ``pool.request`` waits for the status line and headers under the per-read timeout
+    alone. A server that sends its headers a byte at a time (each within ``timeout``) holds the
+    call — and a gunicorn thread, for a platform login — for as long as it likes (http.client
+    takes up to 100 header lines of 64 KiB each)."""
+
+    def handler(server, conn, index):
+        server.requests.append((index, _read_request(conn)))
+        conn.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        for _ in range(24):  # 6 s of trickle
+            if server.done.wait(0.25):
+                return
+            conn.sendall(b"a")
+        conn.sendall(b"\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    server = _RawServer(handler)
+    try:
+        started = time.monotonic()
+        try:
+            outbound.request("POST", f"http://127.0.0.1:{server.port}/oauth/token", json={"code": "x"}, timeout=1)
+        except outbound.RequestError:
+            pass
+        elapsed = time.monotonic() - started
+        assert elapsed < 3.5, f"the call took {elapsed:.1f} s with a 1 s timeout (2 s whole-answer bound)"
+    finally:
+        server.close()
+
+
+def test_a_json_body_under_a_plus_json_media_type_gets_the_same_guards(embedded_stack):
+    """``app/http_guards.py`` checks JSON bodies only when the media type is exactly
+    ``application/json``; webargs (and so every ``@blp.arguments`` view) also parses
+    ``application/<anything>+json``. Under such a type the new lone-surrogate refusal, the NUL
+    refusal and the nesting bound are all skipped: a deeply nested body is a ``RecursionError``
+    (500) on an anonymous endpoint."""
+    url = f"{embedded_stack.base_url}/api/v1/auth/platform-login"
+    deep = b'{"code": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    plain = requests.post(url, data=deep, headers={"Content-Type": "application/json"}, timeout=30)
+    assert plain.status_code == 400  # the guard
+    sneaky = requests.post(url, data=deep, headers={"Content-Type": "application/vnd.hsyjs+json"}, timeout=30)
+    assert sneaky.status_code == 400, sneaky.text[:300]
+
+
+def test_a_lone_surrogate_under_a_plus_json_media_type_is_refused_too(embedded_stack):
+    """The lone-surrogate refusal (the fix for the platform login's 500) is skipped the same way:
+    a family user's push-device registration stores it and the database driver raises
+    ``UnicodeEncodeError`` — a 500."""
+    from tests.helpers import Api
+    from tests.people import new_person
+
+    person = new_person()
+    family = Api(embedded_stack.base_url).as_family(name=person["name"], id_number=person["id_number"],
+                                                     phone=person["phone"])
+    body = b'{"push_token": "device-token-\\ud800"}'
+    for media_type in ("application/json", "application/vnd.hsyjs+json"):
+        response = family.post("/api/v1/me/devices", data=body, headers={"Content-Type": media_type})
+        assert response.status_code == 400, (media_type, response.status_code, response.text[:300])
+
+
+def test_percent_encoded_credentials_in_a_configured_url_are_decoded(remote):
+    """The fix sends a URL's user-info as Basic auth "as requests did", but requests unquoted it
+    (``get_auth_from_url``); a password with ``@``, ``:`` or ``/`` must be percent-encoded in a
+    URL, and it now goes out still encoded (``s3%40cret``): the department refuses every send
+    401, a non-retryable failure of every matter."""
+    server, url = remote
+    server.routes["/health/matters"] = lambda h: h.answer(201, b'{"receipt_id": "WJ-0001"}')
+    adapter = _Health(base_url=url.replace("http://", "http://hsyjs:s3%40cret@"), secret="test-secret", timeout=5)
+    adapter.submit(_submission())
+    (_, _, headers, _), = server.seen
+    assert headers.get("authorization") == "Basic " + __import__("base64").b64encode(b"hsyjs:s3@cret").decode(), headers
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback")
+def test_a_department_at_an_ipv6_literal_gets_a_valid_host_header():
+    """A URL such as ``http://[2001:db8::10]:8443/departments`` (a department reached by its IPv6
+    address). urllib3's pool strips the brackets before building its connection; a bare
+    ``HTTPConnection(parsed.host, …)`` gets ``[::1]`` and sends ``Host: [[::1]]:port`` —
+    a header any HTTP/1.1 server refuses with 400 (RFC 9112 §3.2), so every send fails."""
+    server = socket.socket(socket.AF_INET6)
+    server.bind(("::1", 0))
+    server.listen(1)
+    got: list[bytes] = []
+
+    def answer():
+        conn, _ = server.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            got.extend(line for line in data.split(b"\r\n") if line.lower().startswith(b"host:"))
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    try:
+        assert outbound.request("GET", f"http://[::1]:{port}/health/matters/m-1.1", timeout=5).status == 200
+        thread.join(5)
+        assert got == [f"Host: [::1]:{port}".encode()]
+    finally:
+        server.close()
