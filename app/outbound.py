@@ -120,7 +120,8 @@ def request(method: str, url: str, *, timeout: float, body: bytes | None = None,
             sent.setdefault("Content-Type", "application/json")
         sent["Connection"] = "close"
         connection_class = HTTPSConnection if parsed.scheme == "https" else HTTPConnection
-        connection = connection_class(parsed.host, parsed.port, timeout=timeout)  # this call's own
+        connection = connection_class(parsed.host.strip("[]"), parsed.port, timeout=timeout)  # this call's own; an IPv6
+        # literal without its brackets, which http.client puts back in the Host header
     except (errors.HTTPError, ValueError) as exc:
         raise RequestError(type(exc).__name__) from exc
     expired = threading.Event()
@@ -128,9 +129,12 @@ def request(method: str, url: str, *, timeout: float, body: bytes | None = None,
     watchdog.daemon = True
     watchdog.start()
     try:
+        connection.connect()
+        if expired.is_set():  # the watchdog fired while connecting, before there was a socket to shut
+            raise Timeout("AnswerTooSlow")
         connection.request(method, parsed.request_uri, body=body, headers=sent, preload_content=False)
         response = connection.getresponse()
-        return Answer(response.status, response.headers, _read(response))
+        return Answer(response.status, response.headers, _read(response, expired))
     except RequestError:
         raise
     except errors.NewConnectionError as exc:  # a subclass of ConnectTimeoutError in urllib3 2
@@ -159,13 +163,15 @@ def _expire(connection, expired: threading.Event) -> None:
             pass
 
 
-def _read(response) -> bytes:
-    """The body, at most :data:`MAX_ANSWER_BYTES`."""
+def _read(response, expired: threading.Event) -> bytes:
+    """The body, at most :data:`MAX_ANSWER_BYTES`, unless the watchdog has fired."""
     declared = response.headers.get("Content-Length")
     if declared and declared.strip().isdigit() and int(declared) > MAX_ANSWER_BYTES:
         raise RequestError("AnswerTooLarge")
     parts, size = [], 0
     while True:
+        if expired.is_set():
+            raise Timeout("AnswerTooSlow")
         chunk = response.read1(_CHUNK)
         if not chunk:
             return b"".join(parts)

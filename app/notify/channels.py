@@ -103,7 +103,9 @@ class GatewayAdapter(ChannelAdapter):
             raise ChannelError(f"无法连接消息平台（{exc}）", retryable=True) from None
         if response.status in RETRYABLE_STATUS:
             raise ChannelError(f"消息平台暂时不可用（{response.status}）", retryable=True)
-        if not 200 <= response.status < 300:  # only a 2xx is an acceptance (not a 1xx or a 3xx)
+        if not 200 <= response.status < 300:  # only a 2xx is an acceptance; a 1xx or 3xx is retried
+            if response.status < 400:
+                raise ChannelError(f"消息平台未受理（答复 {response.status}）", retryable=True)
             raise ChannelError(f"消息平台拒收（{response.status}）", retryable=False)
         try:
             body = response.json_object()

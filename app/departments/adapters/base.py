@@ -80,7 +80,7 @@ class DepartmentAdapter:
         if response.status in RETRYABLE_STATUS:
             raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
         if not 200 <= response.status < 300:  # a refusal, or a redirect or interim answer: not a receipt
-            raise DepartmentError(_reason(response), retryable=False, status=response.status)
+            raise DepartmentError(_reason(response), retryable=response.status < 400, status=response.status)
         try:
             return response.json_object()
         except ValueError:
@@ -108,8 +108,9 @@ class DepartmentAdapter:
         log.info("department %s answered %s in %.0f ms", self.department, response.status, elapsed_ms, extra=extra)
         if response.status in RETRYABLE_STATUS:
             raise DepartmentError(f"部门系统暂时不可用（{response.status}）", retryable=True, status=response.status)
-        if not 200 <= response.status < 300:  # only a 2xx is an acceptance (not a 1xx or a 3xx)
-            raise DepartmentError(_reason(response), retryable=False, status=response.status)
+        if not 200 <= response.status < 300:  # only a 2xx is an acceptance; a 1xx or 3xx (a moved or
+            # maintenance address, perhaps for a while) is retried, then fails where staff see it
+            raise DepartmentError(_reason(response), retryable=response.status < 400, status=response.status)
         try:
             return response.json_object()
         except ValueError:
