@@ -95,6 +95,12 @@ def _push(key: str = "d-1") -> Outgoing:
 
 # --- 1. an answer that is not an acceptance is taken as one ----------------------------------
 
+def _moved(server, path: str, status: int, answer: bytes, code: int = 200) -> None:
+    """``path`` answers ``status`` with ``Location: /v2<path>``, where ``answer`` waits (``code``)."""
+    server.routes[path] = lambda h: h.answer(status, content_type=None, headers={"Location": f"/v2{path}"})
+    server.routes[f"/v2{path}"] = lambda h: h.answer(code, answer)
+
+
 def test_a_department_that_redirects_the_submit_is_not_taken_as_having_accepted_it(remote):
     """requests followed the redirect (a 307 re-sends the signed body to the new address);
     urllib3 with ``redirect=False`` hands the 307 back, and ``submit`` returns normally for any
@@ -102,9 +108,7 @@ def test_a_department_that_redirects_the_submit_is_not_taken_as_having_accepted_
     department never took it (its body went nowhere). A 3xx must be followed or be a
     ``DepartmentError``, never a receipt."""
     server, url = remote
-    server.routes["/health/matters"] = lambda h: h.answer(307, content_type=None,
-                                                          headers={"Location": "/v2/health/matters"})
-    server.routes["/v2/health/matters"] = lambda h: h.answer(201, b'{"receipt_id": "WJ-0001"}')
+    _moved(server, "/health/matters", 307, b'{"receipt_id": "WJ-0001"}', 201)
     adapter = _Health(base_url=url, secret="test-secret", timeout=5)
     try:
         receipt = adapter.submit(_submission())
@@ -119,8 +123,7 @@ def test_a_gateway_that_redirects_a_push_is_not_recorded_as_delivered(remote):
     """Same for the message centre: a 307/308 comes back as a ``Receipt(status="accepted")``
     and ``deliver`` records the delivery ``sent`` — no SMS fallback, no retry, nobody told."""
     server, url = remote
-    server.routes["/app-push"] = lambda h: h.answer(308, content_type=None, headers={"Location": "/v2/app-push"})
-    server.routes["/v2/app-push"] = lambda h: h.answer(200, b'{"message_id": "push-1", "status": "queued"}')
+    _moved(server, "/app-push", 308, b'{"message_id": "push-1", "status": "queued"}')
     adapter = AppPushAdapter(base_url=url, token="gateway-token", timeout=5)
     try:
         receipt = adapter.send(_push())
@@ -135,9 +138,7 @@ def test_a_redirected_status_query_is_a_department_error(remote):
     body raises ``JSONDecodeError``, which is no ``DepartmentError`` — the dispatch job crashes
     and the matter waits for the reconciler. requests followed it to the receipt."""
     server, url = remote
-    server.routes["/health/matters/m-1.1"] = lambda h: h.answer(302, content_type=None,
-                                                                headers={"Location": "/v2/health/matters/m-1.1"})
-    server.routes["/v2/health/matters/m-1.1"] = lambda h: h.answer(200, b'{"receipt_id": "WJ-0001"}')
+    _moved(server, "/health/matters/m-1.1", 302, b'{"receipt_id": "WJ-0001"}')
     adapter = _Health(base_url=url, secret="test-secret", timeout=5)
     try:
         held = adapter.status("m-1.1")
